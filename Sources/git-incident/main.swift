@@ -1,1 +1,3 @@
-print("git-incident")
+import IncidentCLI
+
+GitIncident.main(arguments: Array(CommandLine.arguments.dropFirst()))

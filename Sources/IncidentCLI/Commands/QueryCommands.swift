@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import IncidentKit
+
+/// A date bound for `--since`/`--until`: an RFC 3339 time or a UTC date (`2026-11-01`).
+struct DateBound: ExpressibleByArgument {
+  let date: Date
+
+  init?(argument: String) {
+    if let d = RFC3339.parse(argument) {
+      date = d
+    } else if argument.count == 10, let d = RFC3339.parse(argument + "T00:00:00Z") {
+      date = d
+    } else {
+      return nil
+    }
+  }
+
+  static var defaultValueDescription: String { "a date (2026-11-01, UTC) or RFC 3339 time" }
+}
+
+extension GitIncident {
+  struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show an incident and its timeline.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Incident ID, its last part, or a unique prefix.") var id: String
+    @Flag(help: "Print JSON for scripts.") var json = false
+
+    func run() throws {
+      let store = try global.store()
+      let tree = try store.headTree()
+      let record = try store.record(try store.resolve(id, in: tree), in: tree)
+      Output.print(json ? record.json.rendered() : Render.record(record))
+    }
+  }
+
+  struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "List incidents, newest first.",
+      discussion: "--since/--until compare the time an incident was declared (reported_at). Filters of different kinds combine with AND; a repeated filter matches any of its values.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only this status (repeatable).") var status: [IncidentStatus] = []
+    @Option(help: "Only this severity (repeatable).") var severity: [String] = []
+    @Option(help: "Only this kind.") var kind: IncidentKind?
+    @Option(help: "Only incidents affecting this service (repeatable).") var service: [String] = []
+    @Option(help: "Only incidents with this label (repeatable).") var label: [String] = []
+    @Flag(help: "Only open incidents (not closed or declined).") var open = false
+    @Flag(help: "Only closed or declined incidents.") var closed = false
+    @Option(help: "Declared at or after this time.") var since: DateBound?
+    @Option(help: "Declared before this time.") var until: DateBound?
+    @Flag(help: "Print JSON for scripts.") var json = false
+
+    func validate() throws {
+      if open && closed { throw ValidationError("--open and --closed exclude each other") }
+    }
+
+    func run() throws {
+      let store = try global.store()
+      let (incidents, problems) = try store.incidents(in: try store.headTree())
+      problems.forEach { Output.warning($0.description) }
+      let filter = IncidentFilter(
+        statuses: status, severities: severity, kind: kind, services: service, labels: label,
+        openOnly: open, closedOnly: closed, since: since?.date, until: until?.date)
+      let selected = filter.apply(incidents)
+      if json {
+        Output.print(JSONValue.array(selected.map { .object($0.json) }).rendered())
+      } else if selected.isEmpty {
+        Output.print("no incidents")
+      } else {
+        var rows = [["ID", "SEV", "STATUS", "KIND", "DECLARED", "COMMANDER", "TITLE"]]
+        for i in selected {
+          rows.append([
+            i.id.rawValue, i.severity, i.status.rawValue, i.kind.rawValue,
+            Output.shortTime(i.times.reportedAt), i.commander ?? "-", i.title,
+          ])
+        }
+        Output.print(Output.table(rows))
+      }
+    }
+  }
+
+  struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Show an incident's commits, oldest first, as the changes they made.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Incident ID, its last part, or a unique prefix.") var id: String
+    @Flag(help: "Print JSON for scripts.") var json = false
+
+    func run() throws {
+      let entries = try global.store().history(id)
+      if json {
+        Output.print(JSONValue.array(entries.map(\.json)).rendered())
+      } else {
+        Output.print(Render.history(entries))
+      }
+    }
+  }
+}

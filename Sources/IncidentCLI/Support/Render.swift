@@ -1,0 +1,76 @@
+import Foundation
+import IncidentKit
+
+/// Text renderings for people.
+enum Render {
+  static func record(_ record: IncidentRecord) -> String {
+    let i = record.incident
+    var out = "\(i.id)  \(i.severity)  \(i.status.rawValue)  \(i.kind.rawValue)\n\(i.title)\n"
+    if !i.services.isEmpty { out += "\nServices: " + i.services.joined(separator: ", ") }
+    if !i.labels.isEmpty { out += "\nLabels:   " + i.labels.joined(separator: ", ") }
+    if !i.roles.isEmpty {
+      out += "\n\nRoles:\n" + Output.table(i.roles.map { ["  " + $0.role, $0.person] })
+    }
+    let times = IncidentTimesView.rows(i.times)
+    if !times.isEmpty { out += "\n\nTimes (UTC):\n" + Output.table(times.map { ["  " + $0.0, RFC3339.format($0.1)] }) }
+    if let reason = i.declinedReason { out += "\nDeclined: \(reason)" }
+    if let pm = record.postmortemStatus { out += "\nPostmortem: \(pm)" }
+    if let summary = i.summary {
+      out += "\n\nSummary:\n" + summary.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    }
+    out += "\n\nTimeline (UTC):\n"
+    out += Output.table(record.timeline.events.map { e in
+      ["  " + Output.shortTime(e.at), personName(e.by), describe(e)]
+    })
+    return out
+  }
+
+  static func describe(_ e: TimelineEvent) -> String {
+    var text: String
+    switch e.type {
+    case "declared": text = "declared \(e.to ?? ""): \(e.text ?? "")"
+    case "status": text = "status \(e.from ?? "?") -> \(e.to ?? "?")" + (e.reason.map { " (\($0))" } ?? "") + (e.text.map { ": \($0)" } ?? "")
+    case "severity": text = "severity \(e.from ?? "?") -> \(e.to ?? "?")" + (e.text.map { ": \($0)" } ?? "")
+    case "role": text = e.from.map { "\(e.role ?? "role") \($0) -> \(e.to ?? "")" } ?? "\(e.role ?? "role"): \(e.to ?? "")"
+    case "update": text = "\(e.audience ?? "internal") update: \(e.text ?? "")"
+    case "note": text = "note: \(e.text ?? "")"
+    default: text = "\(e.type): " + (e.text ?? e.to ?? "")
+    }
+    return text.replacingOccurrences(of: "\n", with: " ⏎ ")
+  }
+
+  static func personName(_ person: String) -> String {
+    if let open = person.firstIndex(of: "<") {
+      let name = person[..<open].trimmingCharacters(in: .whitespaces)
+      if !name.isEmpty { return name }
+    }
+    return person
+  }
+
+  static func history(_ entries: [HistoryEntry]) -> String {
+    var rows: [[String]] = []
+    for e in entries {
+      let tag = e.isMerge ? " (merge)" : e.isHandEdit ? " (hand edit)" : ""
+      let changes = e.changes.isEmpty ? ["no record change: " + e.subject] : e.changes
+      for (n, change) in changes.enumerated() {
+        rows.append(n == 0
+          ? [Output.shortTime(e.date), e.commit.short(7), personName(e.author), change + tag]
+          : ["", "", "", change])
+      }
+    }
+    return rows.isEmpty ? "no history" : Output.table(rows)
+  }
+}
+
+enum IncidentTimesView {
+  nonisolated(unsafe) static let labels: [(String, KeyPath<IncidentTimes, Date?>)] = [
+    ("started", \.startedAt), ("detected", \.detectedAt), ("acknowledged", \.acknowledgedAt),
+    ("reported", \.reportedAt), ("mitigated", \.mitigatedAt), ("contained", \.containedAt),
+    ("eradicated", \.eradicatedAt), ("resolved", \.resolvedAt), ("review", \.reviewAt),
+    ("closed", \.closedAt), ("declined", \.declinedAt),
+  ]
+
+  static func rows(_ t: IncidentTimes) -> [(String, Date)] {
+    labels.compactMap { name, path in t[keyPath: path].map { (name, $0) } }
+  }
+}

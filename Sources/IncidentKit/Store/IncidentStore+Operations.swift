@@ -1,0 +1,127 @@
+import Foundation
+import Git
+
+extension IncidentStore {
+  /// Declares a new incident: writes its `incident.yaml` and `timeline.yaml` in one commit.
+  ///
+  /// - Parameters:
+  ///   - declaration: what the incident starts with.
+  ///   - actor: `--as` text (`Name <email>`), or nil to use git's identity.
+  /// - Returns: the commit, with ``CommitResult/incident`` set to the new ID.
+  /// - Throws: ``IncidentError`` when the input is invalid, no identity is set, or git fails.
+  public func declare(_ declaration: Declaration, as actor: String? = nil) throws(IncidentError)
+    -> CommitResult
+  {
+    let identity = try identity(explicit: actor)
+    var id: IncidentID?
+    return try commit(identity: identity, guarded: { _ in [] }) { tree throws(IncidentError) in
+      let settings = try settings(in: tree)
+      let existing = Set(try incidentIDs(in: tree))
+      var candidate = IncidentID.generate(prefix: settings.idPrefix, date: now)
+      while existing.contains(candidate) || existing.contains(where: { $0.rawValue.caseInsensitiveCompare(candidate.rawValue) == .orderedSame }) {
+        candidate = IncidentID.generate(prefix: settings.idPrefix, date: now)
+      }
+      if id == nil { id = candidate }
+      let chosen = existing.contains(id!) ? candidate : id!
+      id = chosen
+      let context = Lifecycle.Context(settings: settings, actor: identity, now: now)
+      let (record, message) = try Lifecycle.declare(declaration, id: chosen, context: context)
+      return PendingCommit(files: files(of: record), message: message)
+    }
+  }
+
+  /// Applies one change to the incident `query` names, as one commit.
+  ///
+  /// - Throws: ``IncidentError`` when the ID does not resolve, the change is refused, a file of
+  ///   the incident has uncommitted edits, or git fails. Nothing is written on any error.
+  public func change(_ query: String, _ change: IncidentChange, as actor: String? = nil)
+    throws(IncidentError) -> CommitResult
+  {
+    let identity = try identity(explicit: actor)
+    return try commit(
+      identity: identity,
+      guarded: { tree throws(IncidentError) in
+        let id = try resolve(query, in: tree)
+        return try incidentFiles(id, in: tree)
+      },
+      build: { tree throws(IncidentError) in
+        let id = try resolve(query, in: tree)
+        let settings = try settings(in: tree)
+        let record = try record(id, in: tree)
+        var context = Lifecycle.Context(settings: settings, actor: identity, now: now,
+                                        postmortemStatus: record.postmortemStatus)
+        if case .status(.declined, _, _, _) = change {
+          context.knownIDs = Set(try incidentIDs(in: tree))
+        }
+        let (updated, message) = try Lifecycle.apply(change, to: record, context: context)
+        return PendingCommit(files: files(of: updated), message: message)
+      })
+  }
+
+  /// Paths of the files in an incident's folder in `tree`.
+  func incidentFiles(_ id: IncidentID, in tree: Tree?) throws(IncidentError) -> [String] {
+    guard let tree else { return [] }
+    do {
+      guard let folder = try tree.subtree(atPath: id.folder) else { return [] }
+      return folder.entries.filter { $0.kind == .blob }.map { "\(id.folder)/\($0.name)" }
+    } catch {
+      throw .git(error)
+    }
+  }
+
+  func files(of record: IncidentRecord) -> [(path: String, data: Data)] {
+    let id = record.incident.id
+    return [
+      (RecordPaths.incident(id), RecordCodec.encodeIncident(record.incident)),
+      (RecordPaths.timeline(id), RecordCodec.encodeTimeline(record.timeline)),
+    ]
+  }
+
+  /// Makes `path` an incident repository: creates the git repository when there is none (with
+  /// git's default initial branch) and commits `git-incident.yaml`.
+  ///
+  /// - Parameters:
+  ///   - path: the folder.
+  ///   - prefix: the ID prefix (default `INC`).
+  ///   - actor: `--as` text, or nil for git's identity.
+  /// - Throws: ``IncidentError/refused(_:)`` when the repository already has `git-incident.yaml`,
+  ///   ``IncidentError/invalidInput(_:)`` for a bad prefix, ``IncidentError/missingIdentity``.
+  public static func initialize(
+    at path: String, prefix: String?, as actor: String? = nil,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws(IncidentError) -> (store: IncidentStore, result: CommitResult) {
+    var settings = Settings.defaults
+    if let prefix {
+      guard IncidentID.isValidPrefix(prefix) else {
+        throw .invalidInput("--prefix '\(prefix)' is not valid; use 1-10 upper-case letters and digits starting with a letter, like INC or SEC")
+      }
+      settings.idPrefix = prefix
+    }
+    let repository: Repository
+    do {
+      repository = try Repository.open(at: path, search: false)
+    } catch let error where error.code == .notFound {
+      do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+      } catch {
+        throw .invalidInput("cannot create \(path): \(error.localizedDescription)")
+      }
+      do { repository = try Repository.create(at: path) } catch { throw .git(error) }
+    } catch {
+      throw .git(error)
+    }
+    let store = IncidentStore(repository: repository, environment: environment)
+    let identity = try store.identity(explicit: actor)
+    let result = try store.commit(identity: identity, guarded: { _ in [] }) { tree throws(IncidentError) in
+      if tree?.entry(atPath: Settings.path) != nil {
+        throw .refused("\(path) is already an incident repository (\(Settings.path) exists)")
+      }
+      return PendingCommit(
+        files: [(Settings.path, RecordCodec.encodeSettings(settings))],
+        message: CommitMessage(
+          subject: "Initialize incident repository (prefix \(settings.idPrefix))",
+          trailers: [("Incident-Change", "init")]))
+    }
+    return (store, result)
+  }
+}

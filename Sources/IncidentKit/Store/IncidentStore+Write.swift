@@ -1,0 +1,161 @@
+import Foundation
+import Git
+
+/// The result of a change: the new commit and anything the user should know.
+public struct CommitResult: Sendable {
+  /// The incident changed, if the commit is about one.
+  public var incident: IncidentID?
+  /// The new commit.
+  public var commit: ObjectID
+  /// The branch moved (`refs/heads/main`).
+  public var branch: String
+  /// The commit's subject line.
+  public var subject: String
+  /// Problems after the commit landed (for example the index could not be updated).
+  public var warnings: [String]
+}
+
+/// What one commit writes: files by path, and its message.
+struct PendingCommit {
+  var files: [(path: String, data: Data)]
+  var message: CommitMessage
+}
+
+extension IncidentStore {
+  /// How many times a write re-reads and re-applies when another writer moved the branch.
+  static let maxAttempts = 25
+
+  /// The identity a change is recorded as.
+  ///
+  /// - Throws: ``IncidentError/missingIdentity`` when none is configured.
+  public func identity(explicit: String?) throws(IncidentError) -> Identity {
+    let config: Config
+    do { config = try repository.config() } catch { throw .git(error) }
+    return try Identity.resolve(explicit: explicit, config: config, environment: environment)
+  }
+
+  /// Makes one commit on the branch HEAD names, following DESIGN section 4.
+  ///
+  /// Under this tool's repository lock: read the tip, let `build` compute the files and message
+  /// from the tip's tree, refuse if any of `guarded` paths (plus the written ones) has
+  /// uncommitted changes, write blobs, tree and commit objects, move the branch with a
+  /// compare-and-swap on the old tip (retrying from the top when another writer moved it), then
+  /// bring the work tree's copies and the index entries of the written files up to date.
+  ///
+  /// - Parameters:
+  ///   - identity: author and (unless `GIT_COMMITTER_*` say otherwise) committer.
+  ///   - guarded: given the tip's tree, the paths whose uncommitted edits stop the command.
+  ///   - build: computes the commit from the tip's tree; may throw to refuse.
+  /// - Throws: ``IncidentError`` from `build`, ``IncidentError/uncommittedChanges(_:)``,
+  ///   ``IncidentError/detachedHead``, ``IncidentError/tooManyRetries(_:)``, or
+  ///   ``IncidentError/git(_:)``.
+  func commit(
+    identity: Identity,
+    guarded: (Tree?) throws(IncidentError) -> [String],
+    build: (Tree?) throws(IncidentError) -> PendingCommit
+  ) throws(IncidentError) -> CommitResult {
+    let lock = RepositoryLock(gitDirectory: repository.gitDirectory)
+    defer { withExtendedLifetime(lock) {} }
+    let author = Signature(name: identity.name, email: identity.email, date: now)
+    let committerIdentity = identity.committer(environment: environment)
+    let committer = Signature(name: committerIdentity.name, email: committerIdentity.email, date: now)
+    for _ in 0..<Self.maxAttempts {
+      let branch: String
+      let tip: ObjectID?
+      do {
+        switch try repository.head() {
+        case .detached: throw IncidentError.detachedHead
+        case .branch(let name, let id):
+          branch = name
+          tip = id
+        }
+      } catch let error as IncidentError {
+        throw error
+      } catch {
+        throw .git(error as! GitError)
+      }
+      let tree: Tree?
+      do { tree = try tip.map { id throws(GitError) in try repository.commit(id).tree() } } catch {
+        throw .git(error)
+      }
+      let pending = try build(tree)
+      let written = pending.files.map(\.path)
+      try checkClean(Array(Set(try guarded(tree) + written)).sorted(), against: tree)
+      let newCommit: ObjectID
+      do {
+        var updates: [Repository.TreeUpdate] = []
+        for file in pending.files {
+          updates.append(.upsert(path: file.path, blob: try repository.createBlob(file.data)))
+        }
+        let newTree = try repository.createTree(updating: tree?.id, with: updates)
+        newCommit = try repository.createCommit(
+          tree: newTree, parents: tip.map { [$0] } ?? [], author: author, committer: committer,
+          message: pending.message.text)
+      } catch {
+        throw .git(error)
+      }
+      do {
+        try repository.updateReference(
+          branch, to: newCommit, expecting: tip, message: "git-incident: \(pending.message.subject)")
+      } catch let error where error.code == .modified || error.code == .exists || error.code == .locked {
+        continue
+      } catch {
+        throw .git(error)
+      }
+      let warnings = updateWorkTree(pending.files)
+      let incident = pending.message.trailers.first { $0.key == "Incident" }.flatMap { IncidentID($0.value) }
+      return CommitResult(
+        incident: incident, commit: newCommit, branch: branch, subject: pending.message.subject,
+        warnings: warnings)
+    }
+    throw .tooManyRetries(Self.maxAttempts)
+  }
+
+  /// Refuses when any of `paths` differs between the tip's tree and the index or work tree.
+  func checkClean(_ paths: [String], against tree: Tree?) throws(IncidentError) {
+    guard !repository.isBare else { return }
+    do {
+      let index = try repository.index()
+      var dirty: [String] = []
+      for path in paths {
+        let committed = tree?.entry(atPath: path)?.id
+        let staged = index?.entryID(atPath: path)
+        let working = try repository.hashWorkingFile(path)
+        if staged != committed || working != committed || index?.hasConflict(atPath: path) == true {
+          dirty.append(path)
+        }
+      }
+      if !dirty.isEmpty { throw IncidentError.uncommittedChanges(dirty) }
+    } catch let error as IncidentError {
+      throw error
+    } catch {
+      throw .git(error as! GitError)
+    }
+  }
+
+  /// Writes the committed files into the work tree (atomically, by rename) and stages them, so
+  /// `git status` stays clean. Other files and index entries are left as they were.
+  func updateWorkTree(_ files: [(path: String, data: Data)]) -> [String] {
+    guard let workdir = repository.workingDirectory else { return [] }
+    var warnings: [String] = []
+    for file in files {
+      let url = URL(fileURLWithPath: workdir + "/" + file.path)
+      do {
+        try FileManager.default.createDirectory(
+          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try file.data.write(to: url, options: .atomic)
+      } catch {
+        warnings.append("committed, but could not write \(file.path) in the work tree: \(error.localizedDescription); run `git checkout -- \(file.path)`")
+      }
+    }
+    do {
+      if let index = try repository.index() {
+        for file in files { try index.add(path: file.path) }
+        try index.write()
+      }
+    } catch {
+      warnings.append("committed, but could not update the index: \(error.message); run `git reset -q -- " + files.map(\.path).joined(separator: " ") + "`")
+    }
+    return warnings
+  }
+}

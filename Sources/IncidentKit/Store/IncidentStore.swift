@@ -1,0 +1,204 @@
+import Foundation
+import Git
+
+/// The incident repository: reads records from the branch tip's tree and writes every change as
+/// exactly one commit (DESIGN section 4).
+///
+/// Not `Sendable`; one per command.
+public final class IncidentStore {
+  /// The underlying repository.
+  public let repository: Repository
+  let environment: [String: String]
+  let clock: @Sendable () -> Date
+
+  /// Wraps an open repository.
+  ///
+  /// - Parameters:
+  ///   - environment: the process environment (for `GIT_AUTHOR_*`).
+  ///   - clock: the current time; whole seconds are used.
+  public init(
+    repository: Repository, environment: [String: String] = ProcessInfo.processInfo.environment,
+    clock: @escaping @Sendable () -> Date = { Date() }
+  ) {
+    self.repository = repository
+    self.environment = environment
+    self.clock = clock
+  }
+
+  /// Opens the repository containing `path` (searching upwards, as git does).
+  ///
+  /// - Throws: ``IncidentError/notARepository(_:)`` when there is none.
+  public static func open(
+    at path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws(IncidentError) -> IncidentStore {
+    do {
+      return IncidentStore(repository: try Repository.open(at: path), environment: environment)
+    } catch let error where error.code == .notFound {
+      throw .notARepository(path)
+    } catch {
+      throw .git(error)
+    }
+  }
+
+  /// Now, UTC, truncated to whole seconds.
+  var now: Date { Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down)) }
+
+  // MARK: Reading
+
+  /// The tree of the commit HEAD points to (the branch tip, or a detached commit); nil when the
+  /// branch has no commit yet.
+  public func headTree() throws(IncidentError) -> Tree? {
+    do {
+      switch try repository.head() {
+      case .branch(_, let tip):
+        guard let tip else { return nil }
+        return try repository.commit(tip).tree()
+      case .detached(let id):
+        return try repository.commit(id).tree()
+      }
+    } catch {
+      throw .git(error)
+    }
+  }
+
+  /// The repository settings in `tree` (defaults when `git-incident.yaml` is absent).
+  ///
+  /// - Throws: ``IncidentError/invalidRecord(_:)`` when the file is not valid.
+  public func settings(in tree: Tree?) throws(IncidentError) -> Settings {
+    guard let tree, let entry = tree.entry(atPath: Settings.path) else { return .defaults }
+    let data = try blob(entry.id)
+    do {
+      return try RecordCodec.decodeSettings(data, file: Settings.path)
+    } catch {
+      throw .invalidRecord(error)
+    }
+  }
+
+  func blob(_ id: ObjectID) throws(IncidentError) -> Data {
+    do { return try repository.blob(id) } catch { throw .git(error) }
+  }
+
+  /// Every incident ID in `tree`, sorted. Folders whose names are not valid IDs are skipped.
+  public func incidentIDs(in tree: Tree?) throws(IncidentError) -> [IncidentID] {
+    guard let tree else { return [] }
+    do {
+      guard let incidents = try tree.subtree(atPath: "incidents") else { return [] }
+      var ids: [IncidentID] = []
+      for year in incidents.entries where year.kind == .tree {
+        for entry in try repository.tree(year.id).entries where entry.kind == .tree {
+          if let id = IncidentID(entry.name), id.rawValue == entry.name, id.year == year.name {
+            ids.append(id)
+          }
+        }
+      }
+      return ids.sorted()
+    } catch {
+      throw .git(error)
+    }
+  }
+
+  /// Finds the one incident matching `query`: a whole ID, its random part, or a unique prefix
+  /// of either, case-insensitively.
+  ///
+  /// - Throws: ``IncidentError/invalidInput(_:)`` for input that cannot be an ID (checked before
+  ///   any lookup), ``IncidentError/notFound(_:)``, or ``IncidentError/ambiguous(_:_:)`` with
+  ///   the candidates.
+  public func resolve(_ query: String, in tree: Tree?) throws(IncidentError) -> IncidentID {
+    guard IncidentID.isPlausibleQuery(query) else {
+      throw .invalidInput(
+        "'\(query)' is not a valid incident ID; expected an ID like INC-20261129-7K3Q, its last part (7K3Q) or a unique prefix")
+    }
+    let upper = query.uppercased()
+    let ids = try incidentIDs(in: tree)
+    if let exact = ids.first(where: { $0.rawValue == upper }) { return exact }
+    let matches = ids.filter { $0.rawValue.hasPrefix(upper) || $0.randomPart.hasPrefix(upper) }
+    switch matches.count {
+    case 0: throw .notFound(query)
+    case 1: return matches[0]
+    default: throw .ambiguous(query, matches)
+    }
+  }
+
+  /// Reads one incident's record from `tree`.
+  ///
+  /// - Throws: ``IncidentError/notFound(_:)`` when the folder or its `incident.yaml` is missing,
+  ///   ``IncidentError/invalidRecord(_:)`` when a file is invalid.
+  public func record(_ id: IncidentID, in tree: Tree?) throws(IncidentError) -> IncidentRecord {
+    guard let tree, let entry = tree.entry(atPath: RecordPaths.incident(id)) else {
+      throw .notFound(id.rawValue)
+    }
+    let incident = try incident(blob: entry.id, id: id)
+    var timeline = Timeline()
+    if let t = tree.entry(atPath: RecordPaths.timeline(id)) {
+      do {
+        timeline = try RecordCodec.decodeTimeline(try blob(t.id), file: RecordPaths.timeline(id))
+      } catch let error as FormatError {
+        throw .invalidRecord(error)
+      } catch {
+        throw error as! IncidentError
+      }
+    }
+    var postmortemStatus: String?
+    if let pm = tree.entry(atPath: RecordPaths.postmortem(id)) {
+      postmortemStatus = FrontMatter.status(in: try blob(pm.id))
+    }
+    return IncidentRecord(incident: incident, timeline: timeline, postmortemStatus: postmortemStatus)
+  }
+
+  func incident(blob id: ObjectID, id incidentID: IncidentID) throws(IncidentError) -> Incident {
+    let file = RecordPaths.incident(incidentID)
+    let incident: Incident
+    do {
+      incident = try RecordCodec.decodeIncident(try blob(id), file: file)
+    } catch let error as FormatError {
+      throw .invalidRecord(error)
+    } catch {
+      throw error as! IncidentError
+    }
+    guard incident.id == incidentID else {
+      throw .invalidRecord(
+        FormatError(file: file, line: nil, column: nil, field: "id",
+                    message: "id \(incident.id) does not match its folder \(incidentID); the id must equal the folder name"))
+    }
+    return incident
+  }
+
+  /// Reads every incident's `incident.yaml` in `tree` (timelines are not read).
+  ///
+  /// - Returns: the incidents, sorted by ID, and one problem per file that could not be read
+  ///   (those incidents are left out, never silently: callers print the problems).
+  public func incidents(in tree: Tree?) throws(IncidentError) -> (incidents: [Incident], problems: [IncidentError]) {
+    guard let tree else { return ([], []) }
+    var out: [Incident] = []
+    var problems: [IncidentError] = []
+    for id in try incidentIDs(in: tree) {
+      guard let entry = tree.entry(atPath: RecordPaths.incident(id)) else {
+        problems.append(.invalidRecord(FormatError(
+          file: id.folder, line: nil, column: nil, field: nil,
+          message: "the folder has no incident.yaml")))
+        continue
+      }
+      do {
+        out.append(try incident(blob: entry.id, id: id))
+      } catch {
+        problems.append(error)
+      }
+    }
+    return (out, problems)
+  }
+}
+
+/// Where an incident's files live.
+public enum RecordPaths {
+  /// `incidents/<year>/<ID>/incident.yaml`
+  public static func incident(_ id: IncidentID) -> String { "\(id.folder)/incident.yaml" }
+  /// `incidents/<year>/<ID>/timeline.yaml`
+  public static func timeline(_ id: IncidentID) -> String { "\(id.folder)/timeline.yaml" }
+  /// `incidents/<year>/<ID>/actions.yaml`
+  public static func actions(_ id: IncidentID) -> String { "\(id.folder)/actions.yaml" }
+  /// `incidents/<year>/<ID>/postmortem.md`
+  public static func postmortem(_ id: IncidentID) -> String { "\(id.folder)/postmortem.md" }
+}
+
+@available(*, unavailable)
+extension IncidentStore: Sendable {}
