@@ -169,7 +169,7 @@ struct CoreAcceptanceTests {
       .trimmingCharacters(in: .newlines)
     let before = try box.commitCount(in: repo)
     let exe = Sandbox.executable.path
-    let script = { (tag: String) in
+    let script: @Sendable (String) -> String = { tag in
       "for i in $(seq 1 50); do '\(exe)' note \(id) \"\(tag) note $i\" >/dev/null || exit 1; done"
     }
     let group = DispatchGroup()
