@@ -19,7 +19,7 @@ git incident init -C "$repo" --prefix INC
 cd "$repo"
 base=$(date -u -d '-3 days' +%s)
 first=""
-while IFS=$'\t' read -r title severity kind service commander lifecycle; do
+while IFS='|' read -r title severity kind service commander lifecycle; do
   [[ -z "$title" || "$title" == \#* ]] && continue
   detected=$(date -u -d "@$base" +%Y-%m-%dT%H:%M:%SZ)
   started=$(date -u -d "@$((base - 300))" +%Y-%m-%dT%H:%M:%SZ)
@@ -53,4 +53,4 @@ echo "== git incident history $first"
 git-incident history "$first"
 echo
 echo "== git log --oneline"
-git log --oneline | head -20
+git log --oneline -20

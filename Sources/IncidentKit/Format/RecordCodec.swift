@@ -97,7 +97,7 @@ enum RecordCodec {
       pairs.append(("declined_reason", CanonicalYAML.scalar(reason)))
     }
     if let by = incident.declaredBy { pairs.append(("declared_by", CanonicalYAML.scalar(by))) }
-    pairs += incident.extra.map { ($0.key, $0.value) }
+    pairs += incident.extra.map { ($0.key, CanonicalYAML.canonical($0.value)) }
     return Data(CanonicalYAML.emit(CanonicalYAML.mapping(pairs)).utf8)
   }
 
@@ -152,10 +152,10 @@ enum RecordCodec {
       for (key, value) in optional {
         if let value { pairs.append((key, CanonicalYAML.scalar(value))) }
       }
-      pairs += e.extra.map { ($0.key, $0.value) }
+      pairs += e.extra.map { ($0.key, CanonicalYAML.canonical($0.value)) }
       return CanonicalYAML.mapping(pairs)
     }
-    let root = CanonicalYAML.mapping([("events", CanonicalYAML.sequence(events))] + timeline.extra.map { ($0.key, $0.value) })
+    let root = CanonicalYAML.mapping([("events", CanonicalYAML.sequence(events))] + timeline.extra.map { ($0.key, CanonicalYAML.canonical($0.value)) })
     return Data(CanonicalYAML.emit(root).utf8)
   }
 
@@ -229,7 +229,7 @@ enum RecordCodec {
         ("id_prefix", CanonicalYAML.scalar(settings.idPrefix)),
         ("severities", CanonicalYAML.sequence(severities)),
         ("policy", policy),
-      ] + settings.extra.map { ($0.key, $0.value) })
+      ] + settings.extra.map { ($0.key, CanonicalYAML.canonical($0.value)) })
     return Data(
       CanonicalYAML.emit(
         root,
