@@ -28,6 +28,12 @@ public struct GitIncident: ParsableCommand {
 
   public init() {}
 
+  /// Without a subcommand: the usage on standard error, exit 64.
+  public func run() throws {
+    FileHandle.standardError.write(Data(Self.helpMessage().utf8))
+    throw ExitCode(64)
+  }
+
   /// Parses `arguments` (without the program name), runs the command and exits with the
   /// documented code.
   public static func main(arguments: [String]) -> Never {

@@ -16,7 +16,12 @@ enum RecordCodec {
   /// Parses `incident.yaml`.
   ///
   /// - Throws: ``FormatError`` naming the file, position and field of the first problem.
-  static func decodeIncident(_ data: Data, file: String) throws(FormatError) -> Incident {
+  /// - Parameters:
+  ///   - expectedID: the ID the folder names; a different `id` is an error at its position.
+  ///   - settings: when given, the severity must be one it defines.
+  static func decodeIncident(
+    _ data: Data, file: String, expectedID: IncidentID? = nil, settings: Settings? = nil
+  ) throws(FormatError) -> Incident {
     guard let root = try YAMLReader.parse(data, file: file) else {
       throw FormatError(file: file, line: nil, column: nil, field: nil,
                         message: "the file is empty; expected a mapping with id, title, kind, severity and status")
@@ -25,6 +30,9 @@ enum RecordCodec {
     let idText = try map.requiredString("id")
     guard let id = IncidentID(idText) else {
       throw map.error("id", "'\(idText)' is not a valid incident ID; expected the form INC-20261129-7K3Q")
+    }
+    if let expectedID, id != expectedID {
+      throw map.error("id", "id \(id) does not match its folder \(expectedID); the id must equal the folder name")
     }
     let title = try map.requiredString("title")
     guard !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -35,6 +43,9 @@ enum RecordCodec {
       throw map.error("kind", "'\(kindText)' is not a kind; expected outage or security")
     }
     let severity = try map.requiredString("severity")
+    if let settings, !settings.severityNames.contains(severity) {
+      throw map.error("severity", "severity '\(severity)' is not defined in git-incident.yaml; use one of " + settings.severityNames.joined(separator: ", "))
+    }
     let statusText = try map.requiredString("status")
     guard let status = IncidentStatus(rawValue: statusText) else {
       throw map.error(
@@ -59,6 +70,9 @@ enum RecordCodec {
     }
     for field in IncidentTimes.fields {
       incident.times[keyPath: field.path] = try map.time(field.name)
+    }
+    if let v = incident.times.firstOrderViolation() {
+      throw map.error(v.later, "\(v.later) (\(RFC3339.format(v.laterAt))) is before \(v.earlier) (\(RFC3339.format(v.earlierAt))); times must stay in order: started <= detected <= acknowledged <= mitigated/contained <= eradicated <= resolved <= review <= closed")
     }
     incident.declinedReason = try map.string("declined_reason")
     incident.declaredBy = try map.string("declared_by")
@@ -192,11 +206,17 @@ enum RecordCodec {
     }
     if let policy = try map.map("policy") {
       if let required = try policy.strings("postmortem_required_for") {
+        for name in required where !settings.severityNames.contains(name) {
+          throw policy.error("postmortem_required_for", "severity '\(name)' is not defined under severities; use one of " + settings.severityNames.joined(separator: ", "))
+        }
         settings.postmortemRequiredFor = required
       }
       if let intervals = try policy.map("update_interval_minutes") {
         settings.updateIntervals = []
         for key in intervals.keys {
+          guard settings.severityNames.contains(key) else {
+            throw intervals.error(key, "severity '\(key)' is not defined under severities; use one of " + settings.severityNames.joined(separator: ", "))
+          }
           let text = try intervals.string(key) ?? ""
           guard let minutes = Int(text), minutes > 0 else {
             throw intervals.error(key, "'\(text)' is not a number of minutes; use a whole number like 30")

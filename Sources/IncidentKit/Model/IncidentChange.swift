@@ -14,12 +14,16 @@ public struct Declaration: Sendable, Equatable {
   public var startedAt: Date?
   /// When the problem was detected (UTC); defaults to the declaration time.
   public var detectedAt: Date?
+  /// When the commander took it (UTC); only with a commander; defaults to `detectedAt` when that
+  /// is given (back-filling an incident), else the declaration time.
+  public var acknowledgedAt: Date?
 
   public init(
     title: String, severity: String, kind: IncidentKind = .outage, services: [String] = [],
     labels: [String] = [], summary: String? = nil, commander: String? = nil,
-    startedAt: Date? = nil, detectedAt: Date? = nil
+    startedAt: Date? = nil, detectedAt: Date? = nil, acknowledgedAt: Date? = nil
   ) {
+    self.acknowledgedAt = acknowledgedAt
     self.title = title
     self.severity = severity
     self.kind = kind

@@ -48,14 +48,17 @@ public enum Lifecycle {
     let services = try d.services.map { s throws(IncidentError) in try singleLine(s, what: "a service name") }
     let labels = try d.labels.map { s throws(IncidentError) in try singleLine(s, what: "a label") }
     let commander = try d.commander.map { s throws(IncidentError) in try singleLine(s, what: "the commander") }
-    for (name, date) in [("--started-at", d.startedAt), ("--detected-at", d.detectedAt)] {
+    if d.acknowledgedAt != nil && commander == nil {
+      throw .invalidInput("--acknowledged-at needs --commander: an incident is acknowledged when someone takes command")
+    }
+    for (name, date) in [("--started-at", d.startedAt), ("--detected-at", d.detectedAt), ("--acknowledged-at", d.acknowledgedAt)] {
       if let date { try notInFuture(date, name: name, now: context.now) }
     }
     var incident = Incident(
       id: id, title: title, kind: d.kind, severity: severity,
       status: commander == nil ? .reported : .active)
     if let summary = d.summary, !summary.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-      incident.summary = summary
+      incident.summary = try nonEmptyText(summary, what: "the summary")
     }
     incident.services = unique(services)
     incident.labels = unique(labels)
@@ -70,8 +73,8 @@ public enum Lifecycle {
     timeline.insert(declared)
     if let commander {
       incident.roles = [RoleAssignment(role: "commander", person: commander)]
-      incident.times.acknowledgedAt = context.now
-      var event = TimelineEvent(at: context.now, by: context.actor.formatted, type: "role")
+      incident.times.acknowledgedAt = d.acknowledgedAt ?? d.detectedAt ?? context.now
+      var event = TimelineEvent(at: incident.times.acknowledgedAt!, by: context.actor.formatted, type: "role")
       event.role = "commander"
       event.to = commander
       timeline.insert(event)
@@ -256,7 +259,7 @@ public enum Lifecycle {
     let current = incident.status
     guard target.applies(to: incident.kind) else {
       let hint = incident.kind == .outage ? " (outages use mitigated)" : " (security incidents use contained)"
-      throw .refused("status \(target.rawValue) does not apply to a \(incident.kind.rawValue) incident\(hint)" + allowedSuffix(incident))
+      throw .refused("status \(target.rawValue) does not apply to \(incident.kind == .outage ? "an" : "a") \(incident.kind.rawValue) incident\(hint)" + allowedSuffix(incident))
     }
     if target == current {
       throw .refused("\(id) is already \(current.rawValue)" + allowedSuffix(incident))
@@ -336,20 +339,41 @@ public enum Lifecycle {
     return lower
   }
 
+  /// Unicode scalars that can make text display differently from what it is (Trojan Source,
+  /// CVE-2021-42574): the bidirectional embedding, override and isolate controls.
+  static let bidiControls: Set<UInt32> = [0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]
+
+  /// The first scalar of `text` that is a control character (other than those in `allowed`) or
+  /// a bidirectional control, described for an error message.
+  static func forbiddenScalar(in text: String, allowed: Set<Unicode.Scalar>) -> String? {
+    for scalar in text.unicodeScalars where !allowed.contains(scalar) {
+      if scalar.properties.generalCategory == .control || bidiControls.contains(scalar.value) {
+        return String(format: "U+%04X", scalar.value)
+      }
+    }
+    return nil
+  }
+
   static func singleLine(_ text: String, what: String) throws(IncidentError) -> String {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     guard !trimmed.isEmpty else { throw .invalidInput("\(what) is empty") }
-    guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-      throw .invalidInput("\(what) must be one line without control characters")
+    if let bad = forbiddenScalar(in: trimmed, allowed: []) {
+      throw .invalidInput("\(what) must be one line of text; it contains the control character \(bad)")
     }
     return trimmed
   }
 
+  /// Checks free text (notes, updates, summaries): line breaks and tabs are fine, other control
+  /// characters and bidirectional overrides are not; CR LF becomes LF.
   static func nonEmptyText(_ text: String, what: String) throws(IncidentError) -> String {
-    guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+    let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
+    guard !normalized.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
       throw .invalidInput("\(what) is empty")
     }
-    return text
+    if let bad = forbiddenScalar(in: normalized, allowed: ["\n", "\t"]) {
+      throw .invalidInput("\(what) contains the control character \(bad); remove it (line breaks and tabs are fine)")
+    }
+    return normalized
   }
 
   static func nonEmpty(_ text: String?) -> String? {

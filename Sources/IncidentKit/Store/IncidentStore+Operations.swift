@@ -48,6 +48,15 @@ extension IncidentStore {
         let id = try resolve(query, in: tree)
         let settings = try settings(in: tree)
         let record = try record(id, in: tree)
+        var change = change
+        if case .status(.declined, let at, let note, let reason?) = change, reason.lowercased().hasPrefix("duplicate:") {
+          let other = String(reason.dropFirst("duplicate:".count))
+          let otherID = try resolve(other, in: tree)
+          guard otherID != id else {
+            throw .refused("\(id) cannot be declined as a duplicate of itself")
+          }
+          change = .status(.declined, at: at, note: note, reason: "duplicate:\(otherID)")
+        }
         var context = Lifecycle.Context(settings: settings, actor: identity, now: now,
                                         postmortemStatus: record.postmortemStatus)
         if case .status(.declined, _, _, _) = change {

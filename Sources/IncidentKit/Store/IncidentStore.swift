@@ -106,7 +106,7 @@ public final class IncidentStore {
   public func resolve(_ query: String, in tree: Tree?) throws(IncidentError) -> IncidentID {
     guard IncidentID.isPlausibleQuery(query) else {
       throw .invalidInput(
-        "'\(query)' is not a valid incident ID; expected an ID like INC-20261129-7K3Q, its last part (7K3Q) or a unique prefix")
+        "'\(query.count > 60 ? query.prefix(60) + "…" : Substring(query))' is not a valid incident ID; expected an ID like INC-20261129-7K3Q, its last part (7K3Q) or a unique prefix")
     }
     let upper = query.uppercased()
     let ids = try incidentIDs(in: tree)
@@ -127,15 +127,15 @@ public final class IncidentStore {
     guard let tree, let entry = tree.entry(atPath: RecordPaths.incident(id)) else {
       throw .notFound(id.rawValue)
     }
-    let incident = try incident(blob: entry.id, id: id)
+    let settings = try settings(in: tree)
+    let incident = try incident(blob: entry.id, id: id, settings: settings)
     var timeline = Timeline()
     if let t = tree.entry(atPath: RecordPaths.timeline(id)) {
+      let data = try blob(t.id)
       do {
-        timeline = try RecordCodec.decodeTimeline(try blob(t.id), file: RecordPaths.timeline(id))
-      } catch let error as FormatError {
-        throw .invalidRecord(error)
+        timeline = try RecordCodec.decodeTimeline(data, file: RecordPaths.timeline(id))
       } catch {
-        throw error as! IncidentError
+        throw .invalidRecord(error)
       }
     }
     var postmortemStatus: String?
@@ -145,22 +145,16 @@ public final class IncidentStore {
     return IncidentRecord(incident: incident, timeline: timeline, postmortemStatus: postmortemStatus)
   }
 
-  func incident(blob id: ObjectID, id incidentID: IncidentID) throws(IncidentError) -> Incident {
-    let file = RecordPaths.incident(incidentID)
-    let incident: Incident
+  func incident(blob id: ObjectID, id incidentID: IncidentID, settings: Settings) throws(IncidentError)
+    -> Incident
+  {
+    let data = try blob(id)
     do {
-      incident = try RecordCodec.decodeIncident(try blob(id), file: file)
-    } catch let error as FormatError {
-      throw .invalidRecord(error)
+      return try RecordCodec.decodeIncident(
+        data, file: RecordPaths.incident(incidentID), expectedID: incidentID, settings: settings)
     } catch {
-      throw error as! IncidentError
+      throw .invalidRecord(error)
     }
-    guard incident.id == incidentID else {
-      throw .invalidRecord(
-        FormatError(file: file, line: nil, column: nil, field: "id",
-                    message: "id \(incident.id) does not match its folder \(incidentID); the id must equal the folder name"))
-    }
-    return incident
   }
 
   /// Reads every incident's `incident.yaml` in `tree` (timelines are not read).
@@ -171,6 +165,7 @@ public final class IncidentStore {
     guard let tree else { return ([], []) }
     var out: [Incident] = []
     var problems: [IncidentError] = []
+    let settings = try settings(in: tree)
     for id in try incidentIDs(in: tree) {
       guard let entry = tree.entry(atPath: RecordPaths.incident(id)) else {
         problems.append(.invalidRecord(FormatError(
@@ -179,7 +174,7 @@ public final class IncidentStore {
         continue
       }
       do {
-        out.append(try incident(blob: entry.id, id: id))
+        out.append(try incident(blob: entry.id, id: id, settings: settings))
       } catch {
         problems.append(error)
       }
