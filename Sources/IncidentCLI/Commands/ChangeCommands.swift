@@ -35,12 +35,14 @@ extension GitIncident {
     @Option(help: "The Incident Commander; makes the incident active.") var commander: String?
     @Option(name: .customLong("started-at"), help: "When impact began.") var startedAt: TimeArgument?
     @Option(name: .customLong("detected-at"), help: "When it was detected (default now).") var detectedAt: TimeArgument?
+    @Option(help: "Copy the checklist of playbooks/<name>.md into the incident as tasks.") var playbook: String?
 
     func run() throws {
       let store = try global.store()
       let declaration = Declaration(
         title: title, severity: severity, kind: kind, services: services, labels: labels,
-        summary: summary, commander: commander, startedAt: startedAt?.date, detectedAt: detectedAt?.date)
+        summary: summary, commander: commander, startedAt: startedAt?.date, detectedAt: detectedAt?.date,
+        playbook: playbook)
       let result = try store.declare(declaration, as: global.actor)
       Output.print(result.incident?.rawValue ?? "")
       result.warnings.forEach(Output.warning)

@@ -14,11 +14,13 @@ public struct Declaration: Sendable, Equatable {
   public var startedAt: Date?
   /// When the problem was detected (UTC); defaults to the declaration time.
   public var detectedAt: Date?
+  /// A playbook (`playbooks/<name>.md`) whose checklist becomes the incident's tasks.
+  public var playbook: String?
 
   public init(
     title: String, severity: String, kind: IncidentKind = .outage, services: [String] = [],
     labels: [String] = [], summary: String? = nil, commander: String? = nil,
-    startedAt: Date? = nil, detectedAt: Date? = nil
+    startedAt: Date? = nil, detectedAt: Date? = nil, playbook: String? = nil
   ) {
     self.title = title
     self.severity = severity
@@ -29,6 +31,7 @@ public struct Declaration: Sendable, Equatable {
     self.commander = commander
     self.startedAt = startedAt
     self.detectedAt = detectedAt
+    self.playbook = playbook
   }
 }
 
