@@ -147,7 +147,7 @@ struct PostmortemAcceptanceTests {
 
     let stillRefused = try box.incident(["status", id, "closed"], in: repo)
     #expect(stillRefused.status == 1)
-    #expect(stillRefused.stderr.contains("its postmortem is approved"), "\(stillRefused.stderr)")
+    #expect(stillRefused.stderr.contains("its postmortem is approved (`git incident postmortem publish \(id)`)"), "\(stillRefused.stderr)")
 
     try Self.oneCommit(box, repo, ["postmortem", "publish", id],
                        trailers: ["Incident-Change: postmortem", "Incident-Postmortem: published"])
@@ -417,6 +417,8 @@ struct PostmortemAcceptanceTests {
     let text = try box.incident(["show", id], in: repo).stdout
     #expect(text.contains("Tasks (playbook data-breach):\n  [ ] T1  Assign an Incident Commander"), "\(text)")
     #expect(text.contains("  [x] T2  Preserve evidence"))
+    let due = try box.incident(["due"], in: repo)
+    #expect(due.status == 0 && due.stdout == "no stakeholder updates due\n", "a SEV1 declared seconds ago is not due yet")
     let again = try box.incident(["task", "done", "\(id)/T2"], in: repo)
     #expect(again.status == 1 && again.stderr.contains("already done"))
 

@@ -295,7 +295,8 @@ public enum Lifecycle {
     if target == .closed {
       if context.settings.postmortemRequiredFor.contains(incident.severity), context.postmortemStatus != "published" {
         let state = context.postmortemStatus.map { "its postmortem is \($0)" } ?? "it has no postmortem"
-        throw .refused("\(id) is \(incident.severity) and policy requires a published postmortem before closing; \(state) (`git incident postmortem new \(id)`)")
+        let next = context.postmortemStatus == nil ? "git incident postmortem new \(id)" : "git incident postmortem publish \(id)"
+        throw .refused("\(id) is \(incident.severity) and policy requires a published postmortem before closing; \(state) (`\(next)`)")
       }
       let unowned = ActionList(items: context.actions).openWithoutOwner
       if !unowned.isEmpty {
