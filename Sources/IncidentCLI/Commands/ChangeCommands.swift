@@ -36,13 +36,14 @@ extension GitIncident {
     @Option(name: .customLong("started-at"), help: "When impact began.", transform: TimeArgument.parse) var startedAt: Date?
     @Option(name: .customLong("detected-at"), help: "When it was detected (default now).", transform: TimeArgument.parse) var detectedAt: Date?
     @Option(name: .customLong("acknowledged-at"), help: "When the commander took it (default: --detected-at when given, else now).", transform: TimeArgument.parse) var acknowledgedAt: Date?
+    @Option(help: "Copy the checklist of playbooks/<name>.md into the incident as tasks.") var playbook: String?
 
     func run() throws {
       let store = try global.store()
       let declaration = Declaration(
         title: title, severity: severity, kind: kind, services: services, labels: labels,
         summary: summary, commander: commander, startedAt: startedAt, detectedAt: detectedAt,
-        acknowledgedAt: acknowledgedAt)
+        acknowledgedAt: acknowledgedAt, playbook: playbook)
       let result = try store.declare(declaration, as: global.actor)
       Output.print(result.incident?.rawValue ?? "")
       result.warnings.forEach(Output.warning)

@@ -224,6 +224,18 @@ enum RecordCodec {
           settings.updateIntervals.append((key, minutes * 60))
         }
       }
+      if let required = try policy.strings("action_items_required_for") {
+        settings.actionItemsRequiredFor = required
+      }
+      if let text = try policy.string("approvals_required") {
+        guard let n = Int(text), n >= 0 else {
+          throw policy.error("approvals_required", "'\(text)' is not a number of approvals; use a whole number like 1 (0 lets a postmortem publish unreviewed)")
+        }
+        settings.approvalsRequired = n
+      }
+      if let sections = try policy.strings("required_postmortem_sections") {
+        settings.requiredPostmortemSections = sections
+      }
     }
     settings.extra = map.unknownPairs(known: Set(settingsKeys)).map { ExtraField(key: $0.key, value: $0.value) }
     return settings
@@ -243,6 +255,9 @@ enum RecordCodec {
     let policy = CanonicalYAML.mapping([
       ("postmortem_required_for", CanonicalYAML.sequence(settings.postmortemRequiredFor.map(CanonicalYAML.scalar))),
       ("update_interval_minutes", CanonicalYAML.mapping(intervals)),
+      ("action_items_required_for", CanonicalYAML.sequence(settings.actionItemsRequiredFor.map(CanonicalYAML.scalar))),
+      ("approvals_required", Node.scalar(Node.Scalar(String(settings.approvalsRequired), Tag(.int), .plain))),
+      ("required_postmortem_sections", CanonicalYAML.sequence(settings.requiredPostmortemSections.map(CanonicalYAML.scalar))),
     ])
     let root = CanonicalYAML.mapping(
       [
@@ -257,6 +272,9 @@ enum RecordCodec {
           "git-incident repository settings. Severities are listed worst first.",
           "policy.postmortem_required_for: severities that need a published postmortem to close.",
           "policy.update_interval_minutes: how often stakeholders get an update, per severity.",
+          "policy.action_items_required_for: severities whose postmortems need an action item.",
+          "policy.approvals_required: approvals a postmortem needs before it is published.",
+          "policy.required_postmortem_sections: sections `postmortem check` requires filled.",
         ]
       ).utf8)
   }

@@ -202,10 +202,17 @@ public struct IncidentRecord: Sendable, Equatable {
   /// The postmortem's front-matter status (`draft`, `in-review`, `approved`, `published`), nil
   /// when there is no `postmortem.md`.
   public var postmortemStatus: String?
+  /// The action items (`actions.yaml`); empty when the file is absent.
+  public var actions: ActionList
+  /// The playbook tasks (`tasks.yaml`); empty when the file is absent.
+  public var tasks: TaskList
 
-  public init(incident: Incident, timeline: Timeline, postmortemStatus: String? = nil) {
+  public init(incident: Incident, timeline: Timeline, postmortemStatus: String? = nil,
+              actions: ActionList = ActionList(), tasks: TaskList = TaskList()) {
     self.incident = incident
     self.timeline = timeline
     self.postmortemStatus = postmortemStatus
+    self.actions = actions
+    self.tasks = tasks
   }
 }

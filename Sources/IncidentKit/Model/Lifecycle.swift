@@ -23,6 +23,8 @@ public enum Lifecycle {
     public var knownIDs: Set<IncidentID>
     /// The postmortem status of the incident (`published`, ...), nil when there is none.
     public var postmortemStatus: String?
+    /// The incident's action items (an open one without an owner blocks closing).
+    public var actions: [ActionItem] = []
 
     public init(settings: Settings, actor: Identity, now: Date, knownIDs: Set<IncidentID> = [],
                 postmortemStatus: String? = nil) {
@@ -227,7 +229,9 @@ public enum Lifecycle {
         ("Incident-Change", "update"), ("Incident-Audience", audience.rawValue), ("Incident-Event", event.id),
       ]
     }
-    let updated = IncidentRecord(incident: incident, timeline: timeline, postmortemStatus: record.postmortemStatus)
+    var updated = record
+    updated.incident = incident
+    updated.timeline = timeline
     return (updated, CommitMessage(subject: subject, body: body, trailers: trailers))
   }
 
@@ -294,7 +298,14 @@ public enum Lifecycle {
     if target == .closed {
       if context.settings.postmortemRequiredFor.contains(incident.severity), context.postmortemStatus != "published" {
         let state = context.postmortemStatus.map { "its postmortem is \($0)" } ?? "it has no postmortem"
-        throw .refused("\(id) is \(incident.severity) and policy requires a published postmortem before closing; \(state) (`git incident postmortem new \(id)`)")
+        let next = context.postmortemStatus == nil ? "git incident postmortem new \(id)" : "git incident postmortem publish \(id)"
+        throw .refused("\(id) is \(incident.severity) and policy requires a published postmortem before closing; \(state) (`\(next)`)")
+      }
+      let unowned = ActionList(items: context.actions).openWithoutOwner
+      if !unowned.isEmpty {
+        throw .refused("\(id) cannot close while open action items have no owner: "
+          + unowned.map { "\($0.id) \"\($0.title)\"" }.joined(separator: ", ")
+          + "; give each an owner (`git incident action edit \(id)/\(unowned[0].id) --owner \"Name <email>\"`) or mark it done")
       }
     }
   }

@@ -142,7 +142,9 @@ public final class IncidentStore {
     if let pm = tree.entry(atPath: RecordPaths.postmortem(id)) {
       postmortemStatus = FrontMatter.status(in: try blob(pm.id))
     }
-    return IncidentRecord(incident: incident, timeline: timeline, postmortemStatus: postmortemStatus)
+    return IncidentRecord(
+      incident: incident, timeline: timeline, postmortemStatus: postmortemStatus,
+      actions: try actions(id, in: tree), tasks: try tasks(id, in: tree))
   }
 
   func incident(blob id: ObjectID, id incidentID: IncidentID, settings: Settings) throws(IncidentError)
@@ -191,6 +193,8 @@ public enum RecordPaths {
   public static func timeline(_ id: IncidentID) -> String { "\(id.folder)/timeline.yaml" }
   /// `incidents/<year>/<ID>/actions.yaml`
   public static func actions(_ id: IncidentID) -> String { "\(id.folder)/actions.yaml" }
+  /// `incidents/<year>/<ID>/tasks.yaml`
+  public static func tasks(_ id: IncidentID) -> String { "\(id.folder)/tasks.yaml" }
   /// `incidents/<year>/<ID>/postmortem.md`
   public static func postmortem(_ id: IncidentID) -> String { "\(id.folder)/postmortem.md" }
 }
