@@ -24,6 +24,9 @@ public struct Settings: Sendable, Equatable {
   public var updateIntervals: [(severity: String, seconds: Int)]
   /// Keys the tool does not know.
   public var extra: [ExtraField]
+  /// The IANA time zone (`UTC`, `Europe/Berlin`) in which imported times written without a
+  /// zone or offset are read; default `UTC`. Written to the file only when not `UTC`.
+  public var timezone: String = "UTC"
 
   /// SEV1 (worst) to SEV5, with definitions in the style of PagerDuty's and Atlassian's
   /// severity guides; postmortems required for SEV1 and SEV2; updates every 30 min (SEV1) and
@@ -78,6 +81,6 @@ public struct Settings: Sendable, Equatable {
       && lhs.postmortemRequiredFor == rhs.postmortemRequiredFor
       && lhs.updateIntervals.map(\.severity) == rhs.updateIntervals.map(\.severity)
       && lhs.updateIntervals.map(\.seconds) == rhs.updateIntervals.map(\.seconds)
-      && lhs.extra == rhs.extra
+      && lhs.extra == rhs.extra && lhs.timezone == rhs.timezone
   }
 }
