@@ -23,6 +23,7 @@ public struct GitIncident: ParsableCommand {
     subcommands: [
       Init.self, Declare.self, Status.self, Reopen.self, Severity.self, Assign.self, Note.self,
       Update.self, Show.self, List.self, History.self,
+      Import.self, ExportCommand.self, StatsCommand.self, ReportCommand.self,
     ]
   )
 
