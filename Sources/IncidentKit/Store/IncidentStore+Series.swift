@@ -23,7 +23,9 @@ extension IncidentStore {
   /// nothing re-reads the whole tree), move the branch from the old tip to the last commit
   /// with one compare-and-swap (retrying from the top when another writer moved it), and
   /// finally write the last version of each written file into the work tree and index. Either
-  /// the whole chain lands or none of it: a failure leaves only unreferenced objects.
+  /// the whole chain lands or none of it: a failure leaves only unreferenced objects. The objects
+  /// are held in memory and written as one pack file
+  /// (``Repository/withObjectsInMemory(_:)``), not as one loose file each.
   ///
   /// - Parameters:
   ///   - identity: author and (unless `GIT_COMMITTER_*` say otherwise) committer.
@@ -73,22 +75,26 @@ extension IncidentStore {
       try checkClean(order.sorted(), against: tree)
       var commits: [ObjectID] = []
       do {
+        // A handle of its own, whose new objects are held in memory and written as one pack.
+        let writer = try Repository.open(at: repository.gitDirectory, search: false)
+        try writer.withObjectsInMemory { () throws(GitError) in
         var currentTree = tree?.id
         var parent = tip
         for pending in series {
           var updates: [Repository.TreeUpdate] = []
           for file in pending.files {
-            updates.append(.upsert(path: file.path, blob: try repository.createBlob(file.data)))
+            updates.append(.upsert(path: file.path, blob: try writer.createBlob(file.data)))
           }
-          let newTree = try repository.createTree(updating: currentTree, with: updates)
+          let newTree = try writer.createTree(updating: currentTree, with: updates)
           let author = Signature(
             name: identity.name, email: identity.email, date: pending.authorDate ?? now)
-          let commit = try repository.createCommit(
+          let commit = try writer.createCommit(
             tree: newTree, parents: parent.map { [$0] } ?? [], author: author,
             committer: committer, message: pending.message.text)
           commits.append(commit)
           currentTree = newTree
           parent = commit
+        }
         }
       } catch {
         throw .git(error)
