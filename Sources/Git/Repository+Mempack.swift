@@ -2,9 +2,14 @@ import Foundation
 internal import CLibgit2
 
 extension Repository {
-  /// Runs `body` with every object it writes held in memory, then writes them all to the
-  /// object database as one pack file (with its index), as `git fast-import` does, instead of
-  /// one loose file per object.
+  /// Runs `body` with every object it writes held in memory, then writes the commits it wrote
+  /// and everything they reach to the object database as one pack file (with its index), as
+  /// `git fast-import` does, instead of one loose file per object.
+  ///
+  /// libgit2's pack is built from the new commits: objects not reachable from a commit written
+  /// in `body` are dropped, and objects the new commits reach that were already on disk are
+  /// packed again (harmless duplicates that `git gc` removes), so use it for long chains of
+  /// commits.
   ///
   /// Use it on a ``Repository`` opened only for the batch: the in-memory backend stays attached
   /// to this handle's object database afterwards (libgit2 1.5 cannot detach it), emptied, so

@@ -12,6 +12,9 @@ public struct SeriesResult: Sendable {
 }
 
 extension IncidentStore {
+  /// From this many commits on, a series writes its objects as one pack file.
+  static let packThreshold = 64
+
   /// Makes a chain of commits on the branch HEAD names and moves the branch once, for imports
   /// of many incidents.
   ///
@@ -23,9 +26,9 @@ extension IncidentStore {
   /// nothing re-reads the whole tree), move the branch from the old tip to the last commit
   /// with one compare-and-swap (retrying from the top when another writer moved it), and
   /// finally write the last version of each written file into the work tree and index. Either
-  /// the whole chain lands or none of it: a failure leaves only unreferenced objects. The objects
-  /// are held in memory and written as one pack file
-  /// (``Repository/withObjectsInMemory(_:)``), not as one loose file each.
+  /// the whole chain lands or none of it: a failure leaves only unreferenced objects. A chain of
+  /// ``packThreshold`` commits or more holds its objects in memory and writes them as one pack
+  /// file (``Repository/withObjectsInMemory(_:)``), not as one loose file each.
   ///
   /// - Parameters:
   ///   - identity: author and (unless `GIT_COMMITTER_*` say otherwise) committer.
@@ -75,9 +78,14 @@ extension IncidentStore {
       try checkClean(order.sorted(), against: tree)
       var commits: [ObjectID] = []
       do {
-        // A handle of its own, whose new objects are held in memory and written as one pack.
-        let writer = try Repository.open(at: repository.gitDirectory, search: false)
-        try writer.withObjectsInMemory { () throws(GitError) in
+        // Long chains: a handle of its own, whose new objects are held in memory and written as
+        // one pack (which also holds the objects the new trees reach, so not for short ones).
+        let packed = series.count >= Self.packThreshold
+        let writer = packed ? try Repository.open(at: repository.gitDirectory, search: false) : repository
+        let write = { (body: () throws(GitError) -> Void) throws(GitError) in
+          if packed { try writer.withObjectsInMemory(body) } else { try body() }
+        }
+        try write { () throws(GitError) in
         var currentTree = tree?.id
         var parent = tip
         for pending in series {
