@@ -24,6 +24,7 @@ public struct GitIncident: ParsableCommand {
       Init.self, Declare.self, Status.self, Reopen.self, Severity.self, Assign.self, Note.self,
       Update.self, Show.self, List.self, History.self,
       Postmortem.self, Action.self, Actions.self, TaskCommand.self, Due.self,
+      Import.self, ExportCommand.self, StatsCommand.self, ReportCommand.self,
     ]
   )
 

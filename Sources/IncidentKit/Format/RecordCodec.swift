@@ -11,7 +11,7 @@ enum RecordCodec {
 
   static let incidentKeys: [String] =
     ["id", "title", "kind", "severity", "status", "summary", "services", "labels", "roles"]
-    + IncidentTimes.fields.map(\.name) + ["declined_reason", "declared_by"]
+    + IncidentTimes.fields.map(\.name) + ["declined_reason", "declared_by", "source"]
 
   /// Parses `incident.yaml`.
   ///
@@ -76,6 +76,10 @@ enum RecordCodec {
     }
     incident.declinedReason = try map.string("declined_reason")
     incident.declaredBy = try map.string("declared_by")
+    if let source = try map.map("source") {
+      incident.source = IncidentSource(
+        system: try source.requiredString("system"), id: try source.requiredString("id"))
+    }
     incident.extra = map.unknownPairs(known: Set(incidentKeys)).map {
       ExtraField(key: $0.key, value: $0.value)
     }
@@ -111,6 +115,12 @@ enum RecordCodec {
       pairs.append(("declined_reason", CanonicalYAML.scalar(reason)))
     }
     if let by = incident.declaredBy { pairs.append(("declared_by", CanonicalYAML.scalar(by))) }
+    if let source = incident.source {
+      pairs.append(
+        ("source", CanonicalYAML.mapping([
+          ("system", CanonicalYAML.scalar(source.system)), ("id", CanonicalYAML.scalar(source.id)),
+        ])))
+    }
     pairs += incident.extra.map { ($0.key, CanonicalYAML.canonical($0.value)) }
     return Data(CanonicalYAML.emit(CanonicalYAML.mapping(pairs)).utf8)
   }
@@ -175,7 +185,7 @@ enum RecordCodec {
 
   // MARK: git-incident.yaml
 
-  static let settingsKeys = ["id_prefix", "severities", "policy"]
+  static let settingsKeys = ["id_prefix", "severities", "policy", "timezone"]
 
   /// Parses `git-incident.yaml`; missing keys take their defaults.
   ///
@@ -237,6 +247,12 @@ enum RecordCodec {
         settings.requiredPostmortemSections = sections
       }
     }
+    if let zone = try map.string("timezone") {
+      guard TimeZone(identifier: zone) != nil else {
+        throw map.error("timezone", "'\(zone)' is not an IANA time zone name; use one like UTC or Europe/Berlin")
+      }
+      settings.timezone = zone
+    }
     settings.extra = map.unknownPairs(known: Set(settingsKeys)).map { ExtraField(key: $0.key, value: $0.value) }
     return settings
   }
@@ -264,7 +280,8 @@ enum RecordCodec {
         ("id_prefix", CanonicalYAML.scalar(settings.idPrefix)),
         ("severities", CanonicalYAML.sequence(severities)),
         ("policy", policy),
-      ] + settings.extra.map { ($0.key, CanonicalYAML.canonical($0.value)) })
+      ] + (settings.timezone == "UTC" ? [] : [("timezone", CanonicalYAML.scalar(settings.timezone))])
+        + settings.extra.map { ($0.key, CanonicalYAML.canonical($0.value)) })
     return Data(
       CanonicalYAML.emit(
         root,

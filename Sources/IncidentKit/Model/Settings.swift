@@ -31,6 +31,9 @@ public struct Settings: Sendable, Equatable {
   /// Postmortem sections that `postmortem check` requires filled
   /// (`policy.required_postmortem_sections`; default ``PostmortemTemplate/requiredSections``).
   public var requiredPostmortemSections: [String] = PostmortemTemplate.requiredSections
+  /// The IANA time zone (`UTC`, `Europe/Berlin`) in which imported times written without a
+  /// zone or offset are read; default `UTC`. Written to the file only when not `UTC`.
+  public var timezone: String = "UTC"
 
   /// SEV1 (worst) to SEV5, with definitions in the style of PagerDuty's and Atlassian's
   /// severity guides; postmortems required for SEV1 and SEV2; updates every 30 min (SEV1) and
@@ -87,6 +90,6 @@ public struct Settings: Sendable, Equatable {
       && lhs.updateIntervals.map(\.seconds) == rhs.updateIntervals.map(\.seconds)
       && lhs.extra == rhs.extra && lhs.actionItemsRequiredFor == rhs.actionItemsRequiredFor
       && lhs.approvalsRequired == rhs.approvalsRequired
-      && lhs.requiredPostmortemSections == rhs.requiredPostmortemSections
+      && lhs.requiredPostmortemSections == rhs.requiredPostmortemSections && lhs.timezone == rhs.timezone
   }
 }
