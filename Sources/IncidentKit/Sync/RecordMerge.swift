@@ -175,6 +175,10 @@ enum RecordMerge {
       if (o == nil) != (t == nil) {
         return (o != nil ? c.ours : c.theirs, "only one side's change is dated by an event (\(RFC3339.format((o ?? t)!)))")
       }
+      if let o, o == t {
+        let (kept, _) = tieBreak(c)
+        return (kept, "both changes are dated \(RFC3339.format(o)); the larger value is kept")
+      }
       return tieBreak(c)
     }
     guard let node = merger.merge(base: parsed.base, ours: parsed.ours, theirs: parsed.theirs) else {
