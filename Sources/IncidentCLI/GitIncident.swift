@@ -25,6 +25,7 @@ public struct GitIncident: ParsableCommand {
       Update.self, Show.self, List.self, History.self,
       Postmortem.self, Action.self, Actions.self, TaskCommand.self, Due.self,
       Import.self, ExportCommand.self, StatsCommand.self, ReportCommand.self,
+      Sync.self, MergeDriverCommand.self,
     ]
   )
 

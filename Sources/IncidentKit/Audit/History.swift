@@ -96,7 +96,7 @@ extension IncidentStore {
       } else {
         let result = Result { () throws(FormatError) -> Incident in
           let data = (try? repository.blob(entry.id)) ?? Data()
-          return try RecordCodec.decodeIncident(data, file: RecordPaths.incident(id))
+          return try RecordCodec.decodeIncident(data, file: RecordPaths.incident(id), checkOrder: false)
         }
         cache.incidents[entry.id] = result
         snap.incident = result

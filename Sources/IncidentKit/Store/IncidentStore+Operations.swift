@@ -165,13 +165,41 @@ extension IncidentStore {
         throw .refused("\(path) is already an incident repository (\(Settings.path) exists)")
       }
       return PendingCommit(
-        files: [(Settings.path, RecordCodec.encodeSettings(settings)),
+        files: [(Settings.path, RecordCodec.encodeSettings(settings)), store.gitAttributes(in: tree),
                 (PostmortemTemplate.path, Data(PostmortemTemplate.defaultText.utf8))]
           + Playbook.examples.map { (Playbook.path($0.name), Data(($0.text + "\n").utf8)) },
         message: CommitMessage(
           subject: "Initialize incident repository (prefix \(settings.idPrefix))",
           trailers: [("Incident-Change", "init")]))
     }
+    try store.installMergeDriver()
     return (store, result)
+  }
+
+  /// `.gitattributes` with the lines that route record files to the merge driver added (kept
+  /// as it was when they are there already).
+  func gitAttributes(in tree: Tree?) -> (path: String, data: Data) {
+    var text = ""
+    if let entry = tree?.entry(atPath: ".gitattributes"), let data = try? repository.blob(entry.id) {
+      text = String(decoding: data, as: UTF8.self)
+    }
+    for line in MergeDriver.attributes.split(separator: "\n") where !text.contains(line) {
+      if !text.isEmpty, !text.hasSuffix("\n") { text += "\n" }
+      text += line + "\n"
+    }
+    return (".gitattributes", Data(text.utf8))
+  }
+
+  /// Sets `merge.incident.name` and `merge.incident.driver` in the repository's own config,
+  /// so `git merge` and `git pull` merge record files with `git incident merge-driver`.
+  ///
+  /// - Throws: ``IncidentError/git(_:)`` when the config cannot be written.
+  public func installMergeDriver() throws(IncidentError) {
+    do {
+      try repository.setLocalConfig("merge.incident.name", MergeDriver.name)
+      try repository.setLocalConfig("merge.incident.driver", MergeDriver.command)
+    } catch {
+      throw .git(error)
+    }
   }
 }
