@@ -204,6 +204,14 @@ enum RecordCodec {
           settings.updateIntervals.append((key, minutes * 60))
         }
       }
+      if let text = try policy.string("require_signed_commits") {
+        switch text.lowercased() {
+        case "true", "yes", "on": settings.requireSignedCommits = true
+        case "false", "no", "off": settings.requireSignedCommits = false
+        default:
+          throw policy.error("require_signed_commits", "'\(text)' is not a boolean; use true or false")
+        }
+      }
     }
     settings.extra = map.unknownPairs(known: Set(settingsKeys)).map { ExtraField(key: $0.key, value: $0.value) }
     return settings
@@ -223,7 +231,8 @@ enum RecordCodec {
     let policy = CanonicalYAML.mapping([
       ("postmortem_required_for", CanonicalYAML.sequence(settings.postmortemRequiredFor.map(CanonicalYAML.scalar))),
       ("update_interval_minutes", CanonicalYAML.mapping(intervals)),
-    ])
+    ] + (settings.requireSignedCommits
+      ? [("require_signed_commits", Node.scalar(Node.Scalar("true", Tag(.bool), .plain)))] : []))
     let root = CanonicalYAML.mapping(
       [
         ("id_prefix", CanonicalYAML.scalar(settings.idPrefix)),

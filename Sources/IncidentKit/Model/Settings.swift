@@ -24,6 +24,10 @@ public struct Settings: Sendable, Equatable {
   public var updateIntervals: [(severity: String, seconds: Int)]
   /// Keys the tool does not know.
   public var extra: [ExtraField]
+  /// `policy.require_signed_commits`: when true, `git incident audit` requires every commit
+  /// that touches records (while the policy is in force) to carry a good signature from an
+  /// allowed signer, as `audit --require-signed` does. Default false.
+  public var requireSignedCommits: Bool = false
 
   /// SEV1 (worst) to SEV5, with definitions in the style of PagerDuty's and Atlassian's
   /// severity guides; postmortems required for SEV1 and SEV2; updates every 30 min (SEV1) and
@@ -78,6 +82,6 @@ public struct Settings: Sendable, Equatable {
       && lhs.postmortemRequiredFor == rhs.postmortemRequiredFor
       && lhs.updateIntervals.map(\.severity) == rhs.updateIntervals.map(\.severity)
       && lhs.updateIntervals.map(\.seconds) == rhs.updateIntervals.map(\.seconds)
-      && lhs.extra == rhs.extra
+      && lhs.extra == rhs.extra && lhs.requireSignedCommits == rhs.requireSignedCommits
   }
 }
