@@ -43,3 +43,31 @@ struct CommitSignatureTests {
     #expect(raw.contains("gpgsig -----BEGIN SSH SIGNATURE-----\n U1NIU0lH\n -----END SSH SIGNATURE-----\n"))
   }
 }
+
+/// `Tree.changes(from:to:)`: only entries that differ, in git's order, with file-to-folder
+/// changes as a removal and an addition.
+@Suite("Tree changes")
+struct TreeChangesTests {
+  @Test func changesListOnlyDifferingEntries() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("git-tree-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let repo = try Repository.create(at: dir.path)
+    let one = try repo.createBlob(Data("1\n".utf8))
+    let two = try repo.createBlob(Data("2\n".utf8))
+    let old = try repo.tree(try repo.createTree(updating: nil, with: [
+      .upsert(path: "a", blob: one), .upsert(path: "b", blob: one), .upsert(path: "c", blob: one),
+      .upsert(path: "d/x", blob: one),
+    ]))
+    let new = try repo.tree(try repo.createTree(updating: old.id, with: [
+      .upsert(path: "b", blob: two), .remove(path: "c"), .upsert(path: "c.txt", blob: one),
+      .upsert(path: "d/x", blob: two), .upsert(path: "e", blob: one),
+    ]))
+    let changes = Tree.changes(from: old, to: new)
+    #expect(changes.map(\.name) == ["b", "c", "c.txt", "d", "e"])
+    #expect(changes[0].old?.id == one && changes[0].new?.id == two)
+    #expect(changes[1].new == nil && changes[2].old == nil)
+    #expect(changes[3].old?.kind == .tree && changes[3].new?.kind == .tree)
+    #expect(Tree.changes(from: nil, to: old).map(\.name) == ["a", "b", "c", "d"])
+    #expect(Tree.changes(from: old, to: old).isEmpty)
+  }
+}

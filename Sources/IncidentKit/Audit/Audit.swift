@@ -129,7 +129,8 @@ extension IncidentStore {
     if let since = options.since {
       let sinceID: ObjectID
       do { sinceID = try repository.resolveCommit(since) } catch {
-        throw .refused("--since \(since) does not name a commit in this repository (\(error.message))")
+        throw .refused(
+          "--since \(since) does not name a commit in this repository (\(error.message)); if it did before, the history was rewritten (a force-push removed it) or the clone is shallow")
       }
       let ancestor: Bool
       do { ancestor = try repository.isAncestor(sinceID, of: tip) } catch { throw .git(error) }
@@ -187,15 +188,12 @@ extension IncidentStore {
   private func diffTrees(prefix: String, old: ObjectID?, new: ObjectID?, into out: inout [RecordChange])
     throws(GitError)
   {
-    var oldEntries: [String: Tree.Entry] = [:]
-    var newEntries: [String: Tree.Entry] = [:]
-    if let old { for e in try repository.tree(old).entries { oldEntries[e.name] = e } }
-    if let new { for e in try repository.tree(new).entries { newEntries[e.name] = e } }
-    for name in Set(oldEntries.keys).union(newEntries.keys).sorted() {
-      let a = oldEntries[name]
-      let b = newEntries[name]
-      if a?.id == b?.id, a?.kind == b?.kind { continue }
-      let path = "\(prefix)/\(name)"
+    let oldTree = try old.map { id throws(GitError) in try repository.tree(id) }
+    let newTree = try new.map { id throws(GitError) in try repository.tree(id) }
+    for change in Tree.changes(from: oldTree, to: newTree) {
+      let a = change.old
+      let b = change.new
+      let path = "\(prefix)/\(change.name)"
       if a?.kind == .tree || b?.kind == .tree {
         try diffTrees(
           prefix: path, old: a?.kind == .tree ? a?.id : nil, new: b?.kind == .tree ? b?.id : nil,
