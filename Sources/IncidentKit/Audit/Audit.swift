@@ -141,6 +141,13 @@ extension IncidentStore {
       hidden = [sinceID]
       report.since = sinceID
     }
+    // Year folders with hundreds of incidents are larger than libgit2's default 4 KiB cache
+    // limit for trees; without this every path lookup would re-read them. The walk only needs
+    // the trees of the commit at hand and its parents, so the cache is kept small.
+    do {
+      try ObjectCache.setTreeLimit(bytes: 1 << 20)
+      try ObjectCache.setMaxSize(bytes: 32 << 20)
+    } catch { throw .git(error) }
     var auditor = Auditor(store: self, options: options)
     do {
       for id in try RevWalk(repository: repository, from: tip, oldestFirst: true, hiding: hidden) {
