@@ -10,7 +10,7 @@ resolved), every commit with the subject and trailers the tool writes. Then runs
 and prints the wall time. Not a test: run it by hand (`swift build -c release` first for release
 figures; GIT_INCIDENT=<path> picks the binary).
 """
-import json, os, subprocess, sys, tempfile, time
+import json, os, resource, subprocess, sys, tempfile, time
 
 COMMITS = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
 REPO = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="audit-bench-")
@@ -133,13 +133,16 @@ def main():
     env = dict(os.environ, GIT_AUTHOR_NAME="Bench", GIT_AUTHOR_EMAIL="bench@example.com")
     for run in ("cold", "warm"):
         start = time.monotonic()
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
         r = subprocess.run([BINARY, "-C", REPO, "audit", "--json"], capture_output=True, text=True, env=env)
         seconds = time.monotonic() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_seconds = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
         report = json.loads(r.stdout)
         ok = r.returncode == 0 and report["passed"] and report["commits_audited"] == count[0]
         print(f"{run}: {count[0]} commits, {len(incidents)} incidents: audit exit {r.returncode}, "
               f"{report['commits_audited']} audited, {len(report['violations'])} violations, "
-              f"{seconds:.2f} s ({BINARY})")
+              f"{seconds:.2f} s wall, {cpu_seconds:.2f} s CPU ({BINARY})")
         if not ok:
             print(r.stdout[:2000], r.stderr[:2000])
             sys.exit(1)
