@@ -165,4 +165,32 @@ struct SigningTests {
     #expect(missing.stderr.contains("does not exist"))
     #expect(try box.git(["rev-parse", "HEAD"], in: repo) == before)
   }
+
+  /// The default format, openpgp: gpg signs with the committer's email as the key; git's
+  /// verify-commit and `audit --require-signed` accept it.
+  @Test func openpgpSignedCommitsVerify() throws {
+    var box = try Sandbox()
+    defer { box.remove() }
+    let gnupg = box.path("gnupg")
+    try FileManager.default.createDirectory(at: gnupg, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    box.environment["GNUPGHOME"] = gnupg.path
+    defer { _ = try? box.run("/usr/bin/gpgconf", ["--kill", "gpg-agent"], in: box.root, env: [:]) }
+    let gen = try box.run("/usr/bin/gpg", ["--batch", "--quiet", "--passphrase", "", "--quick-gen-key",
+                                           "Ana Lima <ana@example.com>", "ed25519", "sign", "never"], in: box.root, env: [:])
+    #expect(gen.status == 0, "\(gen.stderr)")
+    let repo = box.path("repo")
+    try FileManager.default.createDirectory(at: repo, withIntermediateDirectories: true)
+    try box.git(["init", "-q"], in: repo)
+    try box.git(["config", "commit.gpgsign", "true"], in: repo)
+    #expect(try box.incident(["init"], in: repo).status == 0)
+    let declared = try box.incident(["declare", "Disk full", "--severity", "SEV4"], in: repo)
+    #expect(declared.status == 0, "\(declared.stderr)")
+    #expect(try box.git(["log", "--format=%G?"], in: repo) == "G\nG\n")
+    let v = try box.run("/usr/bin/git", ["verify-commit", "HEAD"], in: repo, env: [:])
+    #expect(v.stderr.contains("Good signature from \"Ana Lima <ana@example.com>\""), "\(v.stderr)")
+    let audit = try box.incident(["audit", "--require-signed", "--json"], in: repo)
+    #expect(audit.status == 0, "\(audit.stdout)")
+    let report = try #require(try box.json(audit.stdout) as? [String: Any])
+    #expect(report["signatures_checked"] as? Int == 2)
+  }
 }
