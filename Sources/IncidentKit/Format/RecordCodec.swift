@@ -249,6 +249,14 @@ enum RecordCodec {
       if let sections = try policy.strings("required_postmortem_sections") {
         settings.requiredPostmortemSections = sections
       }
+      if let text = try policy.string("require_signed_commits") {
+        switch text.lowercased() {
+        case "true", "yes", "on": settings.requireSignedCommits = true
+        case "false", "no", "off": settings.requireSignedCommits = false
+        default:
+          throw policy.error("require_signed_commits", "'\(text)' is not a boolean; use true or false")
+        }
+      }
     }
     if let zone = try map.string("timezone") {
       guard TimeZone(identifier: zone) != nil else {
@@ -277,7 +285,8 @@ enum RecordCodec {
       ("action_items_required_for", CanonicalYAML.sequence(settings.actionItemsRequiredFor.map(CanonicalYAML.scalar))),
       ("approvals_required", Node.scalar(Node.Scalar(String(settings.approvalsRequired), Tag(.int), .plain))),
       ("required_postmortem_sections", CanonicalYAML.sequence(settings.requiredPostmortemSections.map(CanonicalYAML.scalar))),
-    ])
+    ] + (settings.requireSignedCommits
+      ? [("require_signed_commits", Node.scalar(Node.Scalar("true", Tag(.bool), .plain)))] : []))
     let root = CanonicalYAML.mapping(
       [
         ("id_prefix", CanonicalYAML.scalar(settings.idPrefix)),
