@@ -373,7 +373,7 @@ struct PostmortemAcceptanceTests {
     #expect(all.last?["title"] as? String == "No due date")
     let open = try #require(try box.json(try box.incident(["actions", "--open", "--json"], in: repo).stdout) as? [Any])
     #expect(open.count == 5)
-    let bos = try #require(try box.json(try box.incident(["actions", "--owner", "BO@example", "--json"], in: repo).stdout) as? [[String: Any]])
+    let bos = try #require(try box.json(try box.incident(["actions", "--owner", "bo@example.com", "--json"], in: repo).stdout) as? [[String: Any]])
     #expect(bos.compactMap { $0["reference"] as? String } == [yesterday])
   }
 

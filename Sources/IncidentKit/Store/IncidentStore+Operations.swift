@@ -66,6 +66,7 @@ extension IncidentStore {
         var context = Lifecycle.Context(settings: settings, actor: identity, now: now,
                                         postmortemStatus: record.postmortemStatus)
         context.actions = record.actions.items
+        if case .status(.closed, _, _, _) = change { context.postmortemApprovals = postmortemApprovalCount(id, in: tree) }
         if case .status(.declined, _, _, _) = change {
           context.knownIDs = Set(try incidentIDs(in: tree))
         }
@@ -89,15 +90,31 @@ extension IncidentStore {
   /// The checklist of playbook `name` as tasks.
   ///
   /// - Throws: ``IncidentError/invalidInput(_:)`` for an unknown playbook (listing those that
-  ///   exist) or one without a `- [ ]` checklist.
+  ///   exist, and saying so when the file is in the work tree but not committed) or one without
+  ///   a `- [ ]` checklist; ``IncidentError/invalidRecord(_:)`` for a checklist item with a
+  ///   control character (file, line and column).
   func playbookTasks(_ name: String, in tree: Tree?) throws(IncidentError) -> TaskList {
     let known = try playbookNames(in: tree)
     guard Playbook.isValidName(name), let entry = tree?.entry(atPath: Playbook.path(name)) else {
-      throw .invalidInput("unknown playbook '\(name)'; "
+      var uncommitted = ""
+      if Playbook.isValidName(name), let workdir = repository.workingDirectory,
+        FileManager.default.fileExists(atPath: workdir + "/" + Playbook.path(name))
+      {
+        uncommitted = "\(Playbook.path(name)) exists in the work tree but is not committed; commit it "
+          + "(`git add \(Playbook.path(name)) && git commit`) and declare again; "
+      }
+      throw .invalidInput("unknown playbook '\(name)'; " + uncommitted
         + (known.isEmpty ? "this repository has none (add playbooks/<name>.md with a - [ ] checklist)"
            : "playbooks in this repository: " + known.joined(separator: ", ")))
     }
-    let tasks = Playbook.tasks(in: String(decoding: try blob(entry.id), as: UTF8.self))
+    let tasks: [PlaybookTask]
+    do {
+      tasks = try Playbook.tasks(in: String(decoding: try blob(entry.id), as: UTF8.self), file: Playbook.path(name))
+    } catch let error as FormatError {
+      throw .invalidRecord(error)
+    } catch {
+      throw error as! IncidentError
+    }
     guard !tasks.isEmpty else {
       throw .invalidInput("playbook \(Playbook.path(name)) has no checklist; write its steps as `- [ ] step` lines")
     }
