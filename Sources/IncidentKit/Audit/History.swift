@@ -95,7 +95,7 @@ extension IncidentStore {
         let after = snapshot(id, in: tree, cache: &cache)
         let trailers = commit.trailers
         let author = commit.author
-        let changes: [String]
+        var changes: [String]
         if parents.count > 1 {
           var sides: [(ObjectID, Snapshot)] = [(parents[0], before)]
           for other in parents.dropFirst() {
@@ -104,6 +104,7 @@ extension IncidentStore {
           changes = Self.describeMerge(after, parents: sides)
         } else {
           changes = Self.describeChanges(from: before, to: after)
+            + describeOtherFiles(id, before: parentTree, after: tree)
         }
         entries.append(
           HistoryEntry(
