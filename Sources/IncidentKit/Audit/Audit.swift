@@ -236,7 +236,7 @@ struct Auditor {
   /// Violation index -> the commit that reverted it.
   var revertedIndexes: [Int: ObjectID] = [:]
   var violationsByCommit: [ObjectID: [Int]] = [:]
-  var pendingSignatures: [(commit: ObjectID, signature: String, data: Data, email: String, audited: Int)] = []
+  var pendingSignatures: [(commit: ObjectID, signature: String, data: Data, email: String, date: Date, audited: Int)] = []
   var signaturesChecked = 0
   var treeOf: [ObjectID: Tree] = [:]
 
@@ -385,7 +385,7 @@ struct Auditor {
     var signature: String?
     if needsSignature {
       if let extracted = try repository.commitSignature(id) {
-        pendingSignatures.append((id, extracted.signature, extracted.signedData, commit.committer.email, audited.count))
+        pendingSignatures.append((id, extracted.signature, extracted.signedData, commit.committer.email, commit.committer.date, audited.count))
       } else {
         signature = "unsigned"
         add(id, nil, line: nil, "signature-missing",
@@ -474,11 +474,11 @@ struct Auditor {
     let config: Config
     do { config = try repository.config() } catch { throw .git(error) }
     let verifier = SignatureVerifier(config: config, environment: store.environment)
-    let jobs = pendingSignatures.map { ($0.signature, $0.data, $0.email) }
+    let jobs = pendingSignatures.map { ($0.signature, $0.data, $0.email, $0.date) }
     nonisolated(unsafe) var verdicts = Array(repeating: SignatureVerifier.Verdict.unsigned, count: jobs.count)
     let lock = NSLock()
     DispatchQueue.concurrentPerform(iterations: jobs.count) { i in
-      let verdict = verifier.verify(signature: jobs[i].0, data: jobs[i].1, signer: jobs[i].2)
+      let verdict = verifier.verify(signature: jobs[i].0, data: jobs[i].1, signer: jobs[i].2, signedAt: jobs[i].3)
       lock.lock()
       verdicts[i] = verdict
       lock.unlock()

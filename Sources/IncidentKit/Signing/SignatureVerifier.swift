@@ -21,6 +21,8 @@ public struct SignatureVerifier: Sendable {
 
   /// `gpg.ssh.allowedSignersFile`, `~` expanded; nil when unset.
   public var allowedSignersFile: String?
+  /// `gpg.ssh.revocationFile`, `~` expanded; nil when unset. Keys listed there never verify.
+  public var revocationFile: String?
   /// `gpg.ssh.program` (default `ssh-keygen`).
   public var sshProgram: String
   /// `gpg.program` (default `gpg`).
@@ -31,6 +33,9 @@ public struct SignatureVerifier: Sendable {
   /// The verifier git config describes.
   public init(config: Config, environment: [String: String]) {
     allowedSignersFile = config.string("gpg.ssh.allowedSignersFile").map {
+      Subprocess.expandHome($0, environment: environment)
+    }
+    revocationFile = config.string("gpg.ssh.revocationFile").map {
       Subprocess.expandHome($0, environment: environment)
     }
     sshProgram = config.string("gpg.ssh.program") ?? "ssh-keygen"
@@ -51,11 +56,16 @@ public struct SignatureVerifier: Sendable {
       committerEmail = try repository.commit(commit).committer.email
     } catch { throw .git(error) }
     guard let extracted else { return .unsigned }
-    return verify(signature: extracted.signature, data: extracted.signedData, signer: committerEmail)
+    let date: Date
+    do { date = try repository.commit(commit).committer.date } catch { throw .git(error) }
+    return verify(signature: extracted.signature, data: extracted.signedData, signer: committerEmail, signedAt: date)
   }
 
-  /// Verifies a detached signature over `data` made by `signer` (an email).
-  public func verify(signature: String, data: Data, signer: String) -> Verdict {
+  /// Verifies a detached signature over `data` made by `signer` (an email) at `signedAt` (the
+  /// committer time: as `git verify-commit` does with `-Overify-time`, a key's
+  /// `valid-after`/`valid-before` in the allowed signers file is checked against the time the
+  /// commit was made, not against now).
+  public func verify(signature: String, data: Data, signer: String, signedAt: Date? = nil) -> Verdict {
     let scratch: URL
     do { scratch = try Subprocess.scratchDirectory() } catch { return .bad(error.description) }
     defer { try? FileManager.default.removeItem(at: scratch) }
@@ -78,7 +88,9 @@ public struct SignatureVerifier: Sendable {
       do {
         let r = try Subprocess.run(
           sshProgram,
-          ["-Y", "verify", "-f", allowed, "-I", signer, "-n", "git", "-s", sigFile.path],
+          ["-Y", "verify", "-f", allowed, "-I", signer, "-n", "git", "-s", sigFile.path]
+            + (revocationFile.map { ["-r", $0] } ?? [])
+            + (signedAt.map { ["-Overify-time=" + Self.verifyTime($0)] } ?? []),
           stdin: dataFile, environment: environment)
         let out = String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if r.status == 0 { return .good(out) }
@@ -109,5 +121,11 @@ public struct SignatureVerifier: Sendable {
     }
     return .bad("unknown signature type (neither ssh nor openpgp): "
       + CommitSigner.lastLine(String(signature.prefix(60))))
+  }
+
+  /// `YYYYMMDDHHMMSSZ` in UTC, the form `ssh-keygen -Overify-time=` reads.
+  static func verifyTime(_ date: Date) -> String {
+    let digits = RFC3339.format(date).prefix(19).filter(\.isNumber)
+    return String(digits) + "Z"
   }
 }

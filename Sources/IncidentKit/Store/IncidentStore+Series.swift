@@ -47,6 +47,8 @@ extension IncidentStore {
     let committerIdentity = identity.committer(environment: environment)
     let committer = Signature(
       name: committerIdentity.name, email: committerIdentity.email, date: now)
+    // Signing is decided before anything is written, so a series is never partly unsigned.
+    let signer = try configuredSigner()
     for _ in 0..<Self.maxAttempts {
       let branch: String
       let tip: ObjectID?
@@ -77,10 +79,11 @@ extension IncidentStore {
       }
       try checkClean(order.sorted(), against: tree)
       var commits: [ObjectID] = []
+      var signingFailure: IncidentError?
       do {
         // Long chains: a handle of its own, whose new objects are held in memory and written as
         // one pack (which also holds the objects the new trees reach, so not for short ones).
-        let packed = series.count >= Self.packThreshold
+        let packed = series.count >= Self.packThreshold && signer == nil
         let writer = packed ? try Repository.open(at: repository.gitDirectory, search: false) : repository
         let write = { (body: () throws(GitError) -> Void) throws(GitError) in
           if packed { try writer.withObjectsInMemory(body) } else { try body() }
@@ -96,15 +99,32 @@ extension IncidentStore {
           let newTree = try writer.createTree(updating: currentTree, with: updates)
           let author = Signature(
             name: identity.name, email: identity.email, date: pending.authorDate ?? now)
-          let commit = try writer.createCommit(
-            tree: newTree, parents: parent.map { [$0] } ?? [], author: author,
-            committer: committer, message: pending.message.text)
+          let commit: ObjectID
+          if let signer {
+            let content = try writer.commitBuffer(
+              tree: newTree, parents: parent.map { [$0] } ?? [], author: author,
+              committer: committer, message: pending.message.text)
+            do {
+              commit = try writer.createCommit(
+                content: content, signature: try signer.sign(content, committerEmail: committer.email))
+            } catch let error as IncidentError {
+              signingFailure = error
+              throw GitError(code: .user, function: "sign", message: error.description)
+            } catch {
+              throw error as! GitError
+            }
+          } else {
+            commit = try writer.createCommit(
+              tree: newTree, parents: parent.map { [$0] } ?? [], author: author,
+              committer: committer, message: pending.message.text)
+          }
           commits.append(commit)
           currentTree = newTree
           parent = commit
         }
         }
       } catch {
+        if let signingFailure { throw signingFailure }
         throw .git(error)
       }
       do {
