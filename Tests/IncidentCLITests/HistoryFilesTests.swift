@@ -35,4 +35,25 @@ struct HistoryFilesTests {
     }
     #expect(!history.stdout.contains("no record change"))
   }
+
+  @Test func handEditsOfExistingEventsAreShownInTextAndJSON() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    try box.incident(["init", "-C", repo.path])
+    let id = try box.incident(["declare", "Edited events", "--severity", "SEV3"], in: repo).stdout
+      .trimmingCharacters(in: .newlines)
+    try box.incident(["note", id, "original words"], in: repo)
+    let file = repo.appendingPathComponent("incidents/\(id.dropFirst(4).prefix(4))/\(id)/timeline.yaml")
+    let text = try String(contentsOf: file, encoding: .utf8)
+    try text.replacingOccurrences(of: "original words", with: "rewritten words").write(to: file, atomically: true, encoding: .utf8)
+    try box.git(["commit", "-qam", "reword a note"], in: repo)
+    try box.git(["commit", "-q", "--allow-empty", "-m", "empty"], in: repo)
+    let history = try box.incident(["history", id], in: repo)
+    #expect(history.stdout.contains("timeline event ev-"), "\(history.stdout)")
+    #expect(history.stdout.contains("edited: text  (hand edit"), "\(history.stdout)")
+    let json = try #require(try box.json(try box.incident(["history", id, "--json"], in: repo).stdout) as? [[String: Any]])
+    let last = try #require(json.last?["changes"] as? [String])
+    #expect(last.count == 1 && last[0].contains("edited: text"), "\(last)")
+  }
 }

@@ -106,6 +106,8 @@ extension IncidentStore {
           changes = Self.describeChanges(from: before, to: after)
             + describeOtherFiles(id, before: parentTree, after: tree)
         }
+        // The same line for people and for --json.
+        if changes.isEmpty { changes = ["no record change: " + commit.summary] }
         entries.append(
           HistoryEntry(
             commit: commitID, author: author.formatted, date: author.date,
@@ -181,6 +183,17 @@ extension IncidentStore {
       let known = Set(oldEvents.map(\.id))
       for event in timeline.events where !known.contains(event.id) {
         if let line = describeEvent(event) { out.append(line) }
+      }
+      let previous = Dictionary(oldEvents.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+      for event in timeline.events {
+        guard let was = previous[event.id], was != event else { continue }
+        let fields: [(String, Bool)] = [
+          ("at", was.at != event.at), ("by", was.by != event.by), ("type", was.type != event.type),
+          ("text", was.text != event.text), ("from", was.from != event.from), ("to", was.to != event.to),
+          ("role", was.role != event.role), ("audience", was.audience != event.audience),
+          ("reason", was.reason != event.reason), ("other fields", was.extra != event.extra),
+        ]
+        out.append("timeline event \(event.id) edited: " + fields.filter(\.1).map(\.0).joined(separator: ", "))
       }
       let now = Set(timeline.events.map(\.id))
       let removed = oldEvents.filter { !now.contains($0.id) }
