@@ -146,7 +146,7 @@ public struct CommitSigner: Sendable, Equatable {
         throw .refused(
           "\(Self.failed): the ssh key \(keyFile) needs a passphrase and "
             + (interactive ? "none was given" : "there is no terminal to ask for it")
-            + "; add the key to ssh-agent (`ssh-add \(keyFile)`) or run from a terminal (\(program): \(detail)). Nothing was written.")
+            + "; add the private key to ssh-agent (`ssh-add \(keyFile.hasSuffix(".pub") ? String(keyFile.dropLast(4)) : keyFile)`) or run from a terminal (\(program): \(detail.trimmingCharacters(in: .whitespacesAndNewlines))). Nothing was written.")
       }
       throw .refused("\(Self.failed): \(program) -Y sign failed: \(detail). Nothing was written.")
     }
