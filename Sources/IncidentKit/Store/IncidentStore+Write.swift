@@ -82,12 +82,16 @@ extension IncidentStore {
       let written = pending.files.map(\.path)
       try checkClean(Array(Set(try guarded(tree) + written)).sorted(), against: tree)
       let newCommit: ObjectID
+      let newTree: ObjectID
+      var blobs: [ObjectID]
       do {
         var updates: [Repository.TreeUpdate] = []
+        blobs = []
         for file in pending.files {
-          updates.append(.upsert(path: file.path, blob: try repository.createBlob(file.data)))
+          blobs.append(try repository.createBlob(file.data))
+          updates.append(.upsert(path: file.path, blob: blobs[blobs.count - 1]))
         }
-        let newTree = try repository.createTree(updating: tree?.id, with: updates)
+        newTree = try repository.createTree(updating: tree?.id, with: updates)
         newCommit = try repository.createCommit(
           tree: newTree, parents: tip.map { [$0] } ?? [], author: author, committer: committer,
           message: pending.message.text)
@@ -103,6 +107,7 @@ extension IncidentStore {
         throw .git(error)
       }
       let warnings = updateWorkTree(pending.files)
+      rememberWritten(pending.files, blobs: blobs, tree: newTree)
       let incident = pending.message.trailers.first { $0.key == "Incident" }.flatMap { IncidentID($0.value) }
       return CommitResult(
         incident: incident, commit: newCommit, branch: branch, subject: pending.message.subject,
@@ -157,5 +162,41 @@ extension IncidentStore {
       warnings.append("committed, but could not update the index: \(error.message); run `git reset -q -- " + files.map(\.path).joined(separator: " ") + "`")
     }
     return warnings
+  }
+
+  /// Adds the records a commit wrote to the ``RecordCache`` (parsed from the bytes written, so
+  /// the cache holds exactly what a later read would parse), and the folder trees they are in,
+  /// as journal entries: O(files written), never a rewrite of the whole cache.
+  func rememberWritten(
+    _ files: [(path: String, data: Data)], blobs: [ObjectID], tree: ObjectID
+  ) {
+    guard recordCache.enabled else { return }
+    var folders = Set<String>()
+    for (file, blob) in zip(files, blobs) {
+      let parts = file.path.split(separator: "/", omittingEmptySubsequences: false)
+      guard parts.count == 4, parts[0] == "incidents", let id = IncidentID(String(parts[2])),
+        id.rawValue == parts[2], id.year == parts[1]
+      else { continue }
+      folders.insert(id.folder)
+      switch parts[3] {
+      case "incident.yaml":
+        if let incident = try? RecordCodec.decodeIncident(file.data, file: file.path) {
+          recordCache.add(incident, blob: blob)
+        }
+      case "timeline.yaml":
+        if let timeline = try? RecordCodec.decodeTimeline(file.data, file: file.path) {
+          recordCache.add(timeline, blob: blob)
+        }
+      default: break
+      }
+    }
+    if let root = try? repository.tree(tree) {
+      for path in folders {
+        if let entry = root.entry(atPath: path), entry.kind == .tree {
+          _ = cachedFolder(entry.id)
+        }
+      }
+    }
+    recordCache.appendJournal()
   }
 }

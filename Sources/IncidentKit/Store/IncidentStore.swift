@@ -10,6 +10,9 @@ public final class IncidentStore {
   public let repository: Repository
   let environment: [String: String]
   let clock: @Sendable () -> Date
+  /// Parsed records by object ID, under the git directory (see ``RecordCache``).
+  lazy var recordCache = RecordCache(
+    gitDirectory: repository.gitDirectory, environment: environment)
 
   /// Wraps an open repository.
   ///
@@ -109,6 +112,11 @@ public final class IncidentStore {
         "'\(query)' is not a valid incident ID; expected an ID like INC-20261129-7K3Q, its last part (7K3Q) or a unique prefix")
     }
     let upper = query.uppercased()
+    if let exact = IncidentID(upper), exact.rawValue == upper,
+      tree?.entry(atPath: exact.folder)?.kind == .tree
+    {
+      return exact  // a whole ID: one path lookup, no scan
+    }
     let ids = try incidentIDs(in: tree)
     if let exact = ids.first(where: { $0.rawValue == upper }) { return exact }
     let matches = ids.filter { $0.rawValue.hasPrefix(upper) || $0.randomPart.hasPrefix(upper) }
@@ -127,17 +135,12 @@ public final class IncidentStore {
     guard let tree, let entry = tree.entry(atPath: RecordPaths.incident(id)) else {
       throw .notFound(id.rawValue)
     }
-    let incident = try incident(blob: entry.id, id: id)
+    let incident = try cachedIncident(blob: entry.id, id: id)
     var timeline = Timeline()
     if let t = tree.entry(atPath: RecordPaths.timeline(id)) {
-      do {
-        timeline = try RecordCodec.decodeTimeline(try blob(t.id), file: RecordPaths.timeline(id))
-      } catch let error as FormatError {
-        throw .invalidRecord(error)
-      } catch {
-        throw error as! IncidentError
-      }
+      timeline = try cachedTimeline(blob: t.id, id: id)
     }
+    defer { recordCache.appendJournal() }
     var postmortemStatus: String?
     if let pm = tree.entry(atPath: RecordPaths.postmortem(id)) {
       postmortemStatus = FrontMatter.status(in: try blob(pm.id))
@@ -155,6 +158,14 @@ public final class IncidentStore {
     } catch {
       throw error as! IncidentError
     }
+    return try checkFolder(incident, incidentID)
+  }
+
+  /// `incident`, unless its `id` differs from the folder it was read from.
+  func checkFolder(_ incident: Incident, _ incidentID: IncidentID) throws(IncidentError)
+    -> Incident
+  {
+    let file = RecordPaths.incident(incidentID)
     guard incident.id == incidentID else {
       throw .invalidRecord(
         FormatError(file: file, line: nil, column: nil, field: "id",
@@ -165,26 +176,91 @@ public final class IncidentStore {
 
   /// Reads every incident's `incident.yaml` in `tree` (timelines are not read).
   ///
+  /// Parsed records come from the ``RecordCache`` when their blob was seen before; only new
+  /// blobs are parsed, and the cache is then rewritten to hold what `tree` uses.
+  ///
   /// - Returns: the incidents, sorted by ID, and one problem per file that could not be read
   ///   (those incidents are left out, never silently: callers print the problems).
   public func incidents(in tree: Tree?) throws(IncidentError) -> (incidents: [Incident], problems: [IncidentError]) {
     guard let tree else { return ([], []) }
+    var folders: [(id: IncidentID, tree: ObjectID)] = []
+    do {
+      guard let incidents = try tree.subtree(atPath: "incidents") else { return ([], []) }
+      for year in incidents.entries where year.kind == .tree {
+        for entry in try repository.tree(year.id).entries where entry.kind == .tree {
+          if let id = IncidentID(entry.name), id.rawValue == entry.name, id.year == year.name {
+            folders.append((id, entry.id))
+          }
+        }
+      }
+    } catch {
+      throw .git(error)
+    }
+    folders.sort { $0.id < $1.id }
+    let cache = recordCache
+    var live: [RecordCache.Kind: Set<CacheKey>] = [.incident: [], .timeline: [], .folder: []]
     var out: [Incident] = []
+    out.reserveCapacity(folders.count)
     var problems: [IncidentError] = []
-    for id in try incidentIDs(in: tree) {
-      guard let entry = tree.entry(atPath: RecordPaths.incident(id)) else {
+    for (id, folderID) in folders {
+      let folder = cachedFolder(folderID)
+      live[.folder]!.insert(CacheKey(folderID))
+      if let t = folder.timeline { live[.timeline]!.insert(t) }
+      guard let blobKey = folder.incident else {
         problems.append(.invalidRecord(FormatError(
           file: id.folder, line: nil, column: nil, field: nil,
           message: "the folder has no incident.yaml")))
         continue
       }
+      live[.incident]!.insert(blobKey)
       do {
-        out.append(try incident(blob: entry.id, id: id))
+        out.append(try cachedIncident(blob: blobKey.objectID, id: id))
       } catch {
         problems.append(error)
       }
     }
+    if cache.hasUnsaved || cache.snapshotNeedsRewrite || cache.journalSize > 0 {
+      cache.writeSnapshot(keeping: live)
+    }
     return (out, problems)
+  }
+
+  /// Which `incident.yaml` and `timeline.yaml` blobs an incident folder's tree holds.
+  func cachedFolder(_ folderID: ObjectID) -> RecordCache.Folder {
+    if let hit = recordCache.folder(folderID) { return hit }
+    // A folder tree that cannot be read counts as empty, as a path lookup through it would.
+    guard let t = try? repository.tree(folderID) else { return RecordCache.Folder() }
+    let folder = RecordCache.Folder(
+      incident: t.entry(atPath: "incident.yaml").map { CacheKey($0.id) },
+      timeline: t.entry(atPath: "timeline.yaml").map { CacheKey($0.id) })
+    recordCache.add(folder: folderID, folder)
+    return folder
+  }
+
+  /// An incident's record from the cache, or parsed from its blob (and then cached).
+  func cachedIncident(blob: ObjectID, id: IncidentID) throws(IncidentError) -> Incident {
+    if let hit = recordCache.incident(blob) { return try checkFolder(hit, id) }
+    let parsed = try incident(blob: blob, id: id)
+    recordCache.add(parsed, blob: blob)
+    return parsed
+  }
+
+  /// A timeline from the cache, or parsed from its blob (and then cached).
+  func cachedTimeline(blob id: ObjectID, id incidentID: IncidentID) throws(IncidentError)
+    -> Timeline
+  {
+    if let hit = recordCache.timeline(id) { return hit }
+    let timeline: Timeline
+    do {
+      timeline = try RecordCodec.decodeTimeline(
+        try blob(id), file: RecordPaths.timeline(incidentID))
+    } catch let error as FormatError {
+      throw .invalidRecord(error)
+    } catch {
+      throw error as! IncidentError
+    }
+    recordCache.add(timeline, blob: id)
+    return timeline
   }
 }
 
