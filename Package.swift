@@ -31,6 +31,9 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "git-incident", dependencies: ["IncidentCLI"]),
+    .executableTarget(
+      name: "incident-bench", dependencies: ["Git", "IncidentKit"],
+      path: "Benchmarks/incident-bench"),
     .testTarget(name: "GitTests", dependencies: ["Git"]),
     .testTarget(name: "IncidentKitTests", dependencies: ["IncidentKit"]),
     .testTarget(name: "IncidentCLITests", dependencies: ["IncidentCLI", "IncidentKit"]),
