@@ -165,10 +165,9 @@ public final class IncidentStore {
   func checkFolder(_ incident: Incident, _ incidentID: IncidentID) throws(IncidentError)
     -> Incident
   {
-    let file = RecordPaths.incident(incidentID)
     guard incident.id == incidentID else {
       throw .invalidRecord(
-        FormatError(file: file, line: nil, column: nil, field: "id",
+        FormatError(file: RecordPaths.incident(incidentID), line: nil, column: nil, field: "id",
                     message: "id \(incident.id) does not match its folder \(incidentID); the id must equal the folder name"))
     }
     return incident
@@ -183,22 +182,36 @@ public final class IncidentStore {
   ///   (those incidents are left out, never silently: callers print the problems).
   public func incidents(in tree: Tree?) throws(IncidentError) -> (incidents: [Incident], problems: [IncidentError]) {
     guard let tree else { return ([], []) }
+    let cache = recordCache
+    guard let incidentsEntry = tree.entry(atPath: "incidents"), incidentsEntry.kind == .tree else {
+      return ([], [])
+    }
     var folders: [(id: IncidentID, tree: ObjectID)] = []
-    do {
-      guard let incidents = try tree.subtree(atPath: "incidents") else { return ([], []) }
-      for year in incidents.entries where year.kind == .tree {
-        for entry in try repository.tree(year.id).entries where entry.kind == .tree {
-          if let id = IncidentID(entry.name), id.rawValue == entry.name, id.year == year.name {
-            folders.append((id, entry.id))
+    if let listed = cache.listing(incidentsEntry.id) {
+      folders.reserveCapacity(listed.count)
+      for item in listed {
+        guard let id = IncidentID(item.id) else { continue }
+        folders.append((id, item.folder.objectID))
+      }
+    } else {
+      do {
+        let incidents = try repository.tree(incidentsEntry.id)
+        for year in incidents.entries where year.kind == .tree {
+          for entry in try repository.tree(year.id).entries where entry.kind == .tree {
+            if let id = IncidentID(entry.name), id.rawValue == entry.name, id.year == year.name {
+              folders.append((id, entry.id))
+            }
           }
         }
+      } catch {
+        throw .git(error)
       }
-    } catch {
-      throw .git(error)
+      folders.sort { $0.id < $1.id }
+      cache.add(listing: incidentsEntry.id, folders.map { ($0.id.rawValue, CacheKey($0.tree)) })
     }
-    folders.sort { $0.id < $1.id }
-    let cache = recordCache
-    var live: [RecordCache.Kind: Set<CacheKey>] = [.incident: [], .timeline: [], .folder: []]
+    var live: [RecordCache.Kind: Set<CacheKey>] = [
+      .incident: [], .timeline: [], .folder: [], .listing: [CacheKey(incidentsEntry.id)],
+    ]
     var out: [Incident] = []
     out.reserveCapacity(folders.count)
     var problems: [IncidentError] = []

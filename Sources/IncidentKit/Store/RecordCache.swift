@@ -17,7 +17,8 @@ import Git
 ///   `O_APPEND`), each with its own magic number, length and checksum. Readers stop at the
 ///   first frame that is incomplete or damaged.
 ///
-/// An entry is a kind byte (1 incident, 2 timeline, 3 folder), the 20-byte object ID, a
+/// An entry is a kind byte (1 incident, 2 timeline, 3 folder, 4 listing of the `incidents`
+/// tree), the 20-byte object ID, a
 /// `UInt32` length and the payload (see `CacheCoding`). Integers are little-endian.
 ///
 /// The cache is disposable. A missing, stale (other version), truncated or damaged file is
@@ -35,6 +36,8 @@ final class RecordCache {
     case incident = 1
     case timeline = 2
     case folder = 3
+    /// An `incidents` tree: its incident folders (ID and folder tree ID), sorted by ID.
+    case listing = 4
   }
 
   /// What an incident folder's tree holds, by blob ID.
@@ -60,7 +63,9 @@ final class RecordCache {
   }
 
   private var buffers: [[UInt8]] = []
-  private var slots: [Kind: [CacheKey: Slot]] = [.incident: [:], .timeline: [:], .folder: [:]]
+  private var slots: [Kind: [CacheKey: Slot]] = [
+    .incident: [:], .timeline: [:], .folder: [:], .listing: [:],
+  ]
   private var folders: [CacheKey: Folder] = [:]
   private var loaded = false
   /// True when the snapshot was missing, damaged or held an entry that did not decode.
@@ -110,6 +115,37 @@ final class RecordCache {
   func folder(_ tree: ObjectID) -> Folder? {
     load()
     return folders[CacheKey(tree)]
+  }
+
+  /// The incident folders of an `incidents` tree, as (ID text, folder tree), sorted by ID.
+  func listing(_ tree: ObjectID) -> [(id: String, folder: CacheKey)]? {
+    load()
+    let key = CacheKey(tree)
+    guard let slot = slots[.listing]![key] else { return nil }
+    var r = ByteReader(buffers[slot.buffer], from: slot.start, to: slot.end)
+    do {
+      let count = Int(try r.u32())
+      try r.need(count * 24)
+      var out: [(id: String, folder: CacheKey)] = []
+      out.reserveCapacity(count)
+      for _ in 0..<count { out.append((try r.string(), try CacheKey(reading: &r))) }
+      guard r.isAtEnd else { throw ByteReader.Invalid() }
+      return out
+    } catch {
+      drop(.listing, key)
+      return nil
+    }
+  }
+
+  func add(listing tree: ObjectID, _ items: [(id: String, folder: CacheKey)]) {
+    guard enabled else { return }
+    var w = ByteWriter()
+    w.u32(UInt32(items.count))
+    for item in items {
+      w.string(item.id)
+      item.folder.write(to: &w)
+    }
+    insert(.listing, CacheKey(tree), w.bytes)
   }
 
   private func drop(_ kind: Kind, _ key: CacheKey) {
@@ -182,7 +218,7 @@ final class RecordCache {
 
   private func reset() {
     buffers = []
-    slots = [.incident: [:], .timeline: [:], .folder: [:]]
+    slots = [.incident: [:], .timeline: [:], .folder: [:], .listing: [:]]
     folders = [:]
   }
 
@@ -311,7 +347,7 @@ final class RecordCache {
     load()
     var body: [UInt8] = []
     var count: UInt32 = 0
-    for kind in [Kind.incident, .timeline, .folder] {
+    for kind in [Kind.incident, .timeline, .folder, .listing] {
       for (key, slot) in slots[kind]! where live?[kind]?.contains(key) ?? true {
         body += Self.entry(kind, key, buffers[slot.buffer][slot.start..<slot.end])
         count += 1
