@@ -183,6 +183,7 @@ public final class IncidentStore {
   public func incidents(in tree: Tree?) throws(IncidentError) -> (incidents: [Incident], problems: [IncidentError]) {
     guard let tree else { return ([], []) }
     let cache = recordCache
+    cache.prepareForBulkReads()
     guard let incidentsEntry = tree.entry(atPath: "incidents"), incidentsEntry.kind == .tree else {
       return ([], [])
     }

@@ -32,7 +32,7 @@ import Git
 /// appends; a frame written by a writer just after a reader compacted the journal may be lost,
 /// which only means that blob is parsed once more.
 final class RecordCache {
-  enum Kind: UInt8 {
+  enum Kind: UInt8, CaseIterable {
     case incident = 1
     case timeline = 2
     case folder = 3
@@ -49,25 +49,26 @@ final class RecordCache {
   static let magic: [UInt8] = Array("GITINCC1".utf8)
   static let version: UInt32 = 1
   static let frameMagic: UInt32 = 0x314A_4947  // "GIJ1"
-  static let headerSize = 8 + 4 + 4 + 8 + 8
+  static let headerSize = 40
+  static let indexRecordSize = 40
 
   let directory: String
   let enabled: Bool
   var snapshotPath: String { directory + "/cache-v1.bin" }
   var journalPath: String { directory + "/cache-v1.log" }
 
-  private struct Slot {
-    var buffer: Int
-    var start: Int
-    var end: Int
-  }
-
-  private var buffers: [[UInt8]] = []
-  private var slots: [Kind: [CacheKey: Slot]] = [
-    .incident: [:], .timeline: [:], .folder: [:], .listing: [:],
-  ]
-  private var folders: [CacheKey: Folder] = [:]
-  private var loaded = false
+  /// The snapshot's index (sorted records), read once; empty when there is no valid snapshot.
+  private var index: [UInt8] = []
+  private var count = 0
+  /// The snapshot's open file, for reading single payloads.
+  private var fd: Int32 = -1
+  /// The whole snapshot, once a bulk reader asked for it.
+  private var whole: [UInt8]?
+  private var opened = false
+  /// Entries from the journal and from this process, which take precedence over the snapshot.
+  private var overlay: [Kind: [CacheKey: [UInt8]]] = [:]
+  /// Snapshot entries found damaged; treated as absent.
+  private var damaged: Set<CacheKey> = []
   /// True when the snapshot was missing, damaged or held an entry that did not decode.
   private(set) var snapshotNeedsRewrite = false
   /// Size of the journal as read, so a compaction removes only what it has read.
@@ -83,16 +84,19 @@ final class RecordCache {
     enabled = environment["GIT_INCIDENT_CACHE"]?.lowercased() != "off"
   }
 
+  deinit {
+    if fd >= 0 { close(fd) }
+  }
+
   /// True when this process added entries that are not on disk yet.
   var hasUnsaved: Bool { !unsaved.isEmpty }
 
   // MARK: Lookups
 
   func incident(_ blob: ObjectID) -> Incident? {
-    load()
     let key = CacheKey(blob)
-    guard let slot = slots[.incident]![key] else { return nil }
-    var r = ByteReader(buffers[slot.buffer], from: slot.start, to: slot.end)
+    guard let bytes = payload(.incident, key) else { return nil }
+    var r = ByteReader(bytes)
     guard let value = try? CacheCoding.decodeIncident(&r), r.isAtEnd else {
       drop(.incident, key)
       return nil
@@ -101,10 +105,9 @@ final class RecordCache {
   }
 
   func timeline(_ blob: ObjectID) -> Timeline? {
-    load()
     let key = CacheKey(blob)
-    guard let slot = slots[.timeline]![key] else { return nil }
-    var r = ByteReader(buffers[slot.buffer], from: slot.start, to: slot.end)
+    guard let bytes = payload(.timeline, key) else { return nil }
+    var r = ByteReader(bytes)
     guard let value = try? CacheCoding.decodeTimeline(&r), r.isAtEnd else {
       drop(.timeline, key)
       return nil
@@ -113,16 +116,24 @@ final class RecordCache {
   }
 
   func folder(_ tree: ObjectID) -> Folder? {
-    load()
-    return folders[CacheKey(tree)]
+    folder(key: CacheKey(tree))
+  }
+
+  func folder(key: CacheKey) -> Folder? {
+    guard let bytes = payload(.folder, key) else { return nil }
+    var r = ByteReader(bytes)
+    guard let value = try? Self.decodeFolder(&r) else {
+      drop(.folder, key)
+      return nil
+    }
+    return value
   }
 
   /// The incident folders of an `incidents` tree, as (ID text, folder tree), sorted by ID.
   func listing(_ tree: ObjectID) -> [(id: String, folder: CacheKey)]? {
-    load()
     let key = CacheKey(tree)
-    guard let slot = slots[.listing]![key] else { return nil }
-    var r = ByteReader(buffers[slot.buffer], from: slot.start, to: slot.end)
+    guard let bytes = payload(.listing, key) else { return nil }
+    var r = ByteReader(bytes)
     do {
       let count = Int(try r.u32())
       try r.need(count * 24)
@@ -137,19 +148,9 @@ final class RecordCache {
     }
   }
 
-  func add(listing tree: ObjectID, _ items: [(id: String, folder: CacheKey)]) {
-    guard enabled else { return }
-    var w = ByteWriter()
-    w.u32(UInt32(items.count))
-    for item in items {
-      w.string(item.id)
-      item.folder.write(to: &w)
-    }
-    insert(.listing, CacheKey(tree), w.bytes)
-  }
-
   private func drop(_ kind: Kind, _ key: CacheKey) {
-    slots[kind]![key] = nil
+    overlay[kind]?[key] = nil
+    damaged.insert(key)
     snapshotNeedsRewrite = true
   }
 
@@ -167,24 +168,28 @@ final class RecordCache {
 
   func add(folder tree: ObjectID, _ folder: Folder) {
     guard enabled else { return }
-    let key = CacheKey(tree)
-    if folders[key] == folder { return }
     var w = ByteWriter()
     w.u8((folder.incident != nil ? 1 : 0) | (folder.timeline != nil ? 2 : 0))
     (folder.incident ?? CacheKey.zero).write(to: &w)
     (folder.timeline ?? CacheKey.zero).write(to: &w)
-    insert(.folder, key, w.bytes)
+    insert(.folder, CacheKey(tree), w.bytes)
+  }
+
+  func add(listing tree: ObjectID, _ items: [(id: String, folder: CacheKey)]) {
+    guard enabled else { return }
+    var w = ByteWriter()
+    w.u32(UInt32(items.count))
+    for item in items {
+      w.string(item.id)
+      item.folder.write(to: &w)
+    }
+    insert(.listing, CacheKey(tree), w.bytes)
   }
 
   private func insert(_ kind: Kind, _ key: CacheKey, _ payload: [UInt8]) {
-    load()
     unsaved.append((kind, key, payload))
-    buffers.append(payload)
-    slots[kind]![key] = Slot(buffer: buffers.count - 1, start: 0, end: payload.count)
-    if kind == .folder {
-      var r = ByteReader(payload)
-      if let f = try? Self.decodeFolder(&r) { folders[key] = f }
-    }
+    overlay[kind, default: [:]][key] = payload
+    damaged.remove(key)
   }
 
   private static func decodeFolder(_ r: inout ByteReader) throws(ByteReader.Invalid) -> Folder {
@@ -196,57 +201,119 @@ final class RecordCache {
       incident: flags & 1 != 0 ? incident : nil, timeline: flags & 2 != 0 ? timeline : nil)
   }
 
-  // MARK: Loading
+  // MARK: Reading the files
 
-  private func load() {
-    guard !loaded else { return }
-    loaded = true
-    guard enabled else { return }
-    if let bytes = Self.read(snapshotPath) {
-      if !loadSnapshot(bytes) {
-        reset()
-        snapshotNeedsRewrite = true
-      }
+  /// Reads the whole snapshot into memory: for commands that read most entries (`list`).
+  func prepareForBulkReads() {
+    open()
+    guard enabled, count > 0, whole == nil, fd >= 0 else { return }
+    var st = stat()
+    guard fstat(fd, &st) == 0, let bytes = Self.read(fd, at: 0, count: Int(st.st_size)) else {
+      return
+    }
+    whole = bytes
+  }
+
+  /// The payload of an entry: from the overlay, else from the snapshot (checksum verified).
+  private func payload(_ kind: Kind, _ key: CacheKey) -> [UInt8]? {
+    open()
+    guard enabled else { return nil }
+    if let hit = overlay[kind]?[key] { return hit }
+    guard count > 0, !damaged.contains(key), let at = find(kind, key) else { return nil }
+    var r = ByteReader(index, from: at + 24, to: at + Self.indexRecordSize)
+    guard let offset = try? r.u32(), let length = try? r.u32(), let checksum = try? r.u64() else {
+      return nil
+    }
+    let bytes: [UInt8]?
+    if let whole {
+      let start = Int(offset)
+      let end = start + Int(length)
+      bytes = end <= whole.count ? Array(whole[start..<end]) : nil
     } else {
+      bytes = Self.read(fd, at: Int(offset), count: Int(length))
+    }
+    guard let bytes, cacheChecksum(bytes) == checksum else {
+      damaged.insert(key)
+      snapshotNeedsRewrite = true
+      return nil
+    }
+    return bytes
+  }
+
+  /// Binary search of the index; the byte offset of the record, or nil.
+  private func find(_ kind: Kind, _ key: CacheKey) -> Int? {
+    var low = 0
+    var high = count - 1
+    return index.withUnsafeBytes { raw -> Int? in
+      while low <= high {
+        let mid = (low + high) / 2
+        let at = mid * Self.indexRecordSize
+        let k = raw[at]
+        let probe = CacheKey(
+          a: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 4, as: UInt64.self)),
+          b: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at + 12, as: UInt64.self)),
+          c: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at + 20, as: UInt32.self)))
+        let order = Self.compare((k, probe), (kind.rawValue, key))
+        if order == 0 { return at }
+        if order < 0 { low = mid + 1 } else { high = mid - 1 }
+      }
+      return nil
+    }
+  }
+
+  private static func compare(_ x: (UInt8, CacheKey), _ y: (UInt8, CacheKey)) -> Int {
+    if x.0 != y.0 { return x.0 < y.0 ? -1 : 1 }
+    if x.1.a != y.1.a { return x.1.a < y.1.a ? -1 : 1 }
+    if x.1.b != y.1.b { return x.1.b < y.1.b ? -1 : 1 }
+    if x.1.c != y.1.c { return x.1.c < y.1.c ? -1 : 1 }
+    return 0
+  }
+
+  /// Opens the snapshot (header and index only) and reads the journal, once.
+  private func open() {
+    guard !opened else { return }
+    opened = true
+    guard enabled else { return }
+    if !openSnapshot() {
+      if fd >= 0 { close(fd) }
+      fd = -1
+      index = []
+      count = 0
       snapshotNeedsRewrite = true
     }
-    if let bytes = Self.read(journalPath) {
-      journalSize = bytes.count
-      loadJournal(bytes)
-    }
-  }
-
-  private func reset() {
-    buffers = []
-    slots = [.incident: [:], .timeline: [:], .folder: [:], .listing: [:]]
-    folders = [:]
-  }
-
-  private func loadSnapshot(_ bytes: [UInt8]) -> Bool {
-    guard bytes.count >= Self.headerSize, Array(bytes[0..<8]) == Self.magic else { return false }
-    var r = ByteReader(bytes, from: 8)
-    do {
-      guard try r.u32() == Self.version else { return false }
-      let count = Int(try r.u32())
-      let length = try r.u64()
-      let checksum = try r.u64()
-      guard UInt64(bytes.count - Self.headerSize) == length,
-        cacheChecksum(bytes, from: Self.headerSize) == checksum
-      else { return false }
-      buffers.append(bytes)
-      let buffer = buffers.count - 1
-      for _ in 0..<count {
-        guard try readEntry(&r, buffer: buffer) else { return false }
+    let journal = Foundation.open(journalPath, O_RDONLY | O_CLOEXEC)
+    if journal >= 0 {
+      var st = stat()
+      if fstat(journal, &st) == 0, let bytes = Self.read(journal, at: 0, count: Int(st.st_size)) {
+        journalSize = bytes.count
+        loadJournal(bytes)
       }
-      return r.isAtEnd
-    } catch {
-      return false
+      close(journal)
     }
+  }
+
+  private func openSnapshot() -> Bool {
+    fd = Foundation.open(snapshotPath, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return false }
+    var st = stat()
+    guard fstat(fd, &st) == 0, let header = Self.read(fd, at: 0, count: Self.headerSize),
+      Array(header[0..<8]) == Self.magic
+    else { return false }
+    var r = ByteReader(header, from: 8)
+    guard let version = try? r.u32(), version == Self.version, let n = try? r.u32(),
+      let indexOffset = try? r.u64(), let indexChecksum = try? r.u64(),
+      let length = try? r.u64(), length == UInt64(st.st_size),
+      UInt64(Self.headerSize) <= indexOffset, indexOffset <= length,
+      length - indexOffset == UInt64(n) * UInt64(Self.indexRecordSize),
+      let bytes = Self.read(fd, at: Int(indexOffset), count: Int(n) * Self.indexRecordSize),
+      cacheChecksum(bytes) == indexChecksum
+    else { return false }
+    index = bytes
+    count = Int(n)
+    return true
   }
 
   private func loadJournal(_ bytes: [UInt8]) {
-    buffers.append(bytes)
-    let buffer = buffers.count - 1
     var r = ByteReader(bytes)
     while !r.isAtEnd {
       do {
@@ -256,8 +323,12 @@ final class RecordCache {
         try r.need(length)
         let start = r.offset
         guard cacheChecksum(bytes, from: start, to: start + length) == checksum else { return }
-        var entry = ByteReader(bytes, from: start, to: start + length)
-        guard try readEntry(&entry, buffer: buffer), entry.isAtEnd else { return }
+        var e = ByteReader(bytes, from: start, to: start + length)
+        guard let kind = Kind(rawValue: try e.u8()) else { return }
+        let key = try CacheKey(reading: &e)
+        let size = Int(try e.u32())
+        guard size == e.end - e.offset else { return }
+        overlay[kind, default: [:]][key] = Array(bytes[e.offset..<e.end])
         r.offset = start + length
       } catch {
         return
@@ -265,48 +336,26 @@ final class RecordCache {
     }
   }
 
-  private func readEntry(_ r: inout ByteReader, buffer: Int) throws(ByteReader.Invalid) -> Bool {
-    guard let kind = Kind(rawValue: try r.u8()) else { return false }
-    let key = try CacheKey(reading: &r)
-    let length = Int(try r.u32())
-    try r.need(length)
-    let slot = Slot(buffer: buffer, start: r.offset, end: r.offset + length)
-    if kind == .folder {
-      var f = ByteReader(buffers[buffer], from: slot.start, to: slot.end)
-      folders[key] = try Self.decodeFolder(&f)
-    }
-    slots[kind]![key] = slot
-    r.offset += length
-    return true
-  }
-
-  private static func read(_ path: String) -> [UInt8]? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var st = stat()
-    guard fstat(fd, &st) == 0 else { return nil }
-    let size = Int(st.st_size)
-    guard size > 0 else { return [] }
-    var bytes = [UInt8](repeating: 0, count: size)
+  /// `count` bytes at `offset`, or nil when the file is shorter or cannot be read.
+  private static func read(_ fd: Int32, at offset: Int, count: Int) -> [UInt8]? {
+    guard fd >= 0, count >= 0 else { return nil }
+    var bytes = [UInt8](repeating: 0, count: count)
     var done = 0
     let ok = bytes.withUnsafeMutableBytes { raw -> Bool in
-      while done < size {
-        let n = Foundation.read(fd, raw.baseAddress! + done, size - done)
+      while done < count {
+        let n = pread(fd, raw.baseAddress! + done, count - done, off_t(offset + done))
         if n < 0 && errno == EINTR { continue }
         if n <= 0 { return false }
         done += n
       }
       return true
     }
-    return ok ? bytes : Array(bytes[0..<done])
+    return ok ? bytes : nil
   }
 
   // MARK: Saving
 
-  private static func entry(_ kind: Kind, _ key: CacheKey, _ payload: ArraySlice<UInt8>)
-    -> [UInt8]
-  {
+  private static func entry(_ kind: Kind, _ key: CacheKey, _ payload: [UInt8]) -> [UInt8] {
     var w = ByteWriter()
     w.u8(kind.rawValue)
     key.write(to: &w)
@@ -321,7 +370,7 @@ final class RecordCache {
     guard enabled, !unsaved.isEmpty else { return }
     var out: [UInt8] = []
     for (kind, key, payload) in unsaved {
-      let e = Self.entry(kind, key, payload[...])
+      let e = Self.entry(kind, key, payload)
       var w = ByteWriter()
       w.u32(Self.frameMagic)
       w.u32(UInt32(e.count))
@@ -333,7 +382,7 @@ final class RecordCache {
     guard (try? FileManager.default.createDirectory(
       atPath: directory, withIntermediateDirectories: true)) != nil
     else { return }
-    let fd = open(journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+    let fd = Foundation.open(journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     guard fd >= 0 else { return }
     defer { close(fd) }
     _ = out.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
@@ -344,39 +393,65 @@ final class RecordCache {
   /// not grown since it was read. Failures are ignored.
   func writeSnapshot(keeping live: [Kind: Set<CacheKey>]?) {
     guard enabled else { return }
-    load()
-    var body: [UInt8] = []
-    var count: UInt32 = 0
-    for kind in [Kind.incident, .timeline, .folder, .listing] {
-      for (key, slot) in slots[kind]! where live?[kind]?.contains(key) ?? true {
-        body += Self.entry(kind, key, buffers[slot.buffer][slot.start..<slot.end])
-        count += 1
+    prepareForBulkReads()
+    var entries: [(kind: Kind, key: CacheKey, payload: [UInt8])] = []
+    for kind in Kind.allCases {
+      var seen = Set<CacheKey>()
+      for (key, payload) in overlay[kind] ?? [:] where live?[kind]?.contains(key) ?? true {
+        entries.append((kind, key, payload))
+        seen.insert(key)
       }
+      for key in live?[kind] ?? [] where !seen.contains(key) {
+        if let bytes = payload(kind, key) { entries.append((kind, key, bytes)) }
+      }
+      if live == nil {
+        for i in 0..<count where index[i * Self.indexRecordSize] == kind.rawValue {
+          var r = ByteReader(index, from: i * Self.indexRecordSize + 4)
+          guard let key = try? CacheKey(reading: &r), !seen.contains(key),
+            let bytes = payload(kind, key)
+          else { continue }
+          entries.append((kind, key, bytes))
+        }
+      }
+    }
+    entries.sort { Self.compare(($0.kind.rawValue, $0.key), ($1.kind.rawValue, $1.key)) < 0 }
+    var data: [UInt8] = []
+    var indexBytes = ByteWriter()
+    for e in entries {
+      indexBytes.u8(e.kind.rawValue)
+      indexBytes.bytes += [0, 0, 0]
+      e.key.write(to: &indexBytes)
+      indexBytes.u32(UInt32(Self.headerSize + data.count))
+      indexBytes.u32(UInt32(e.payload.count))
+      indexBytes.u64(cacheChecksum(e.payload))
+      data += e.payload
     }
     var w = ByteWriter()
     w.bytes = Self.magic
     w.u32(Self.version)
-    w.u32(count)
-    w.u64(UInt64(body.count))
-    w.u64(cacheChecksum(body))
-    let file = w.bytes + body
+    w.u32(UInt32(entries.count))
+    let indexOffset = UInt64(Self.headerSize + data.count)
+    w.u64(indexOffset)
+    w.u64(cacheChecksum(indexBytes.bytes))
+    w.u64(indexOffset + UInt64(indexBytes.bytes.count))
+    let file = w.bytes + data + indexBytes.bytes
     guard (try? FileManager.default.createDirectory(
       atPath: directory, withIntermediateDirectories: true)) != nil
     else { return }
     let temporary = "\(snapshotPath).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return }
+    let out = Foundation.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard out >= 0 else { return }
     let written = file.withUnsafeBytes { raw -> Bool in
       var done = 0
       while done < raw.count {
-        let n = write(fd, raw.baseAddress! + done, raw.count - done)
+        let n = write(out, raw.baseAddress! + done, raw.count - done)
         if n < 0 && errno == EINTR { continue }
         if n <= 0 { return false }
         done += n
       }
       return true
     }
-    close(fd)
+    close(out)
     guard written, rename(temporary, snapshotPath) == 0 else {
       unlink(temporary)
       return
