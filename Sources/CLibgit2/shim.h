@@ -4,4 +4,5 @@
 #define GIT_DEPRECATE_HARD 1
 #include <git2.h>
 #include <git2/sys/commit.h>
+#include <git2/sys/mempack.h>
 #endif

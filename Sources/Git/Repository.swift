@@ -197,7 +197,7 @@ public final class Repository {
     case remove(path: String)
   }
 
-  /// Builds a new tree from `base` (nil for the empty tree) with `updates` applied, creating
+  /// Builds a new tree from `base` (nil to start from nothing) with `updates` applied, creating
   /// intermediate trees as needed, and returns its ID. Only the trees on the updated paths are
   /// rewritten.
   ///
@@ -205,9 +205,10 @@ public final class Repository {
   public func createTree(updating base: ObjectID?, with updates: [TreeUpdate]) throws(GitError)
     -> ObjectID
   {
-    let baseID: ObjectID
-    if let base { baseID = base } else { baseID = try emptyTreeID() }
-    let baseTree = try tree(baseID)
+    // libgit2 starts from an empty tree builder when the baseline is NULL, so an unborn branch
+    // writes no stray empty-tree object.
+    var baseTree: Tree?
+    if let base { baseTree = try tree(base) }
     var cPaths: [UnsafeMutablePointer<CChar>] = []
     defer { cPaths.forEach { free($0) } }
     var raw: [git_tree_update] = []
@@ -232,7 +233,7 @@ public final class Repository {
     }
     var oid = git_oid()
     try check(
-      git_tree_create_updated(&oid, pointer, baseTree.pointer, raw.count, &raw),
+      git_tree_create_updated(&oid, pointer, baseTree?.pointer, raw.count, &raw),
       "git_tree_create_updated")
     return ObjectID(oid)
   }

@@ -23,10 +23,18 @@ public struct GitIncident: ParsableCommand {
     subcommands: [
       Init.self, Declare.self, Status.self, Reopen.self, Severity.self, Assign.self, Note.self,
       Update.self, Show.self, List.self, History.self,
+      Postmortem.self, Action.self, Actions.self, TaskCommand.self, Due.self,
+      Import.self, ExportCommand.self, StatsCommand.self, ReportCommand.self,
     ]
   )
 
   public init() {}
+
+  /// Without a subcommand: the usage on standard error, exit 64.
+  public func run() throws {
+    FileHandle.standardError.write(Data(Self.helpMessage().utf8))
+    throw ExitCode(64)
+  }
 
   /// Parses `arguments` (without the program name), runs the command and exits with the
   /// documented code.

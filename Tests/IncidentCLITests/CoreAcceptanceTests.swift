@@ -303,3 +303,96 @@ struct CoreAcceptanceTests {
     #expect(!(try box.git(["show", "--stat", "--format=", "HEAD"], in: repo).contains("notes.txt")))
   }
 }
+
+/// Problems a first user found by trying to break the core (each once a bug).
+@Suite("Core input checks")
+struct CoreInputTests {
+  @Test func identitiesAreCleanedAsGitCleansThem() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    try box.incident(["init", "-C", repo.path])
+    let r = try box.incident(["declare", "Ident", "--severity", "SEV3"], in: repo,
+                             env: ["GIT_AUTHOR_NAME": "Evil\nName <x>", "GIT_AUTHOR_EMAIL": "<e@x.org>"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try box.git(["log", "-1", "--format=%an|%ae"], in: repo) == "EvilName x|e@x.org\n")
+    let fsck = try box.run("/usr/bin/git", ["fsck", "--strict"], in: repo, env: [:])
+    #expect(fsck.status == 0, "\(fsck.stderr)")
+    #expect(try box.incident(["list"], in: repo).status == 0)
+    let newline = try box.incident(["--as", "Na\nme <e@x>", "note", r.stdout.trimmingCharacters(in: .newlines), "x"], in: repo)
+    #expect(newline.status == 1 && newline.stderr.contains("one line"))
+  }
+
+  @Test func controlCharactersAreRefused() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    try box.incident(["init", "-C", repo.path])
+    let id = try box.incident(["declare", "Text", "--severity", "SEV3"], in: repo).stdout.trimmingCharacters(in: .newlines)
+    let before = try box.commitCount(in: repo)
+    for args in [["note", id, "bell \u{07} and \u{1B}[31m"], ["declare", "\u{202E}evil", "--severity", "SEV3"], ["update", id, "rtl \u{2066}x"]] {
+      let r = try box.incident(args, in: repo)
+      #expect(r.status == 1, "\(args): \(r.stderr)")
+      #expect(r.stderr.contains("control character U+"), "\(r.stderr)")
+    }
+    #expect(try box.commitCount(in: repo) == before)
+    #expect(try box.incident(["note", id, "line one\r\nline two\twith tab"], in: repo).status == 0)
+    let show = try #require(try box.json(try box.incident(["show", id, "--json"], in: repo).stdout) as? [String: Any])
+    #expect((show["timeline"] as? [[String: Any]])?.last?["text"] as? String == "line one\nline two\twith tab")
+  }
+
+  @Test func handEditsAreCheckedWithPositions() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    try box.incident(["init", "-C", repo.path])
+    let good = try box.incident(["declare", "Good", "--severity", "SEV3"], in: repo).stdout.trimmingCharacters(in: .newlines)
+    let bad = try box.incident(["declare", "Bad", "--severity", "SEV3"], in: repo).stdout.trimmingCharacters(in: .newlines)
+    let path = "incidents/\(bad.dropFirst(4).prefix(4))/\(bad)/incident.yaml"
+    let url = repo.appendingPathComponent(path)
+    let text = try String(contentsOf: url, encoding: .utf8)
+    try text.replacingOccurrences(of: "severity: SEV3", with: "severity: SEV9").write(to: url, atomically: true, encoding: .utf8)
+    try box.git(["commit", "-qam", "hand edit"], in: repo)
+    let show = try box.incident(["show", bad], in: repo)
+    #expect(show.status == 1)
+    #expect(show.stderr.contains("\(path):4:11: severity: severity 'SEV9' is not defined"), "\(show.stderr)")
+    let note = try box.incident(["note", bad, "x"], in: repo)
+    #expect(note.status == 1)
+    let list = try box.incident(["list", "--json"], in: repo)
+    #expect(list.status == 1, "an unreadable record makes list fail")
+    let listed = try #require(try box.json(list.stdout) as? [[String: Any]])
+    #expect(listed.map { $0["id"] as? String } == [good])
+  }
+
+  @Test func duplicateReasonAcceptsAnyFormOfTheOtherID() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    try box.incident(["init", "-C", repo.path])
+    let first = try box.incident(["declare", "Original", "--severity", "SEV3"], in: repo).stdout.trimmingCharacters(in: .newlines)
+    let second = try box.incident(["declare", "Copy", "--severity", "SEV3"], in: repo).stdout.trimmingCharacters(in: .newlines)
+    let selfDup = try box.incident(["status", second, "declined", "--reason", "duplicate:\(second.suffix(4))"], in: repo)
+    #expect(selfDup.status == 1)
+    let r = try box.incident(["status", second, "declined", "--reason", "duplicate:\(first.suffix(4).lowercased())"], in: repo)
+    #expect(r.status == 0, "\(r.stderr)")
+    let show = try #require(try box.json(try box.incident(["show", second, "--json"], in: repo).stdout) as? [String: Any])
+    #expect(show["declined_reason"] as? String == "duplicate:\(first)")
+  }
+
+  @Test func backfilledDeclareUsesTheGivenTimes() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    try box.incident(["init", "-C", repo.path])
+    let r = try box.incident(["declare", "Yesterday", "--severity", "SEV3", "--detected-at", "2026-01-10T10:00:00Z", "--commander", "Bo Chen"], in: repo)
+    let id = r.stdout.trimmingCharacters(in: .newlines)
+    #expect(try box.incident(["status", id, "mitigated", "--at", "2026-01-10T10:30:00Z"], in: repo).status == 0)
+    let show = try #require(try box.json(try box.incident(["show", id, "--json"], in: repo).stdout) as? [String: Any])
+    let times = try #require(show["times"] as? [String: Any])
+    #expect(times["acknowledged_at"] as? String == "2026-01-10T10:00:00Z")
+    let badTime = try box.incident(["note", id, "x", "--at", "2026-01-10T10:00:00"], in: repo)
+    #expect(badTime.status == 64)
+    #expect(badTime.stderr.contains("RFC 3339"))
+    #expect(try box.incident([], in: repo).status == 64)
+  }
+}

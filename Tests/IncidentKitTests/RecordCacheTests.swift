@@ -20,6 +20,7 @@ struct RecordCacheTests {
     i.times.containedAt = Date(timeIntervalSinceReferenceDate: -1e9)
     i.declinedReason = nil
     i.declaredBy = "Bo Chen <bo@example.com>"
+    i.source = IncidentSource(system: "statuspage", id: "p3dlswx26qvk")
     return i
   }
 
@@ -47,6 +48,20 @@ struct RecordCacheTests {
     #expect(Timeline().events.isEmpty)
     var empty = ByteReader(try #require(CacheCoding.encode(Timeline())))
     #expect(try CacheCoding.decodeTimeline(&empty) == Timeline())
+  }
+
+  /// The binary form must hold every stored property: this fails when a field is added to
+  /// the model without adding it to `CacheCoding` (the round trip above would not notice).
+  @Test func cacheCodingKnowsEveryField() {
+    #expect(Mirror(reflecting: Self.fullIncident()).children.map { $0.label ?? "" } == [
+      "id", "title", "kind", "severity", "status", "summary", "services", "labels", "roles",
+      "times", "declinedReason", "declaredBy", "source", "extra",
+    ])
+    #expect(Mirror(reflecting: IncidentTimes()).children.count == IncidentTimes.fields.count)
+    #expect(Mirror(reflecting: Self.timeline().events[0]).children.map { $0.label ?? "" } == [
+      "id", "at", "by", "type", "text", "from", "to", "role", "audience", "reason", "extra",
+    ])
+    #expect(Mirror(reflecting: Timeline()).children.map { $0.label ?? "" } == ["events", "extra"])
   }
 
   @Test func recordsWithUnknownKeysAreNotCached() throws {

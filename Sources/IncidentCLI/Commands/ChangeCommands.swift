@@ -33,14 +33,17 @@ extension GitIncident {
     @Option(name: .customLong("label"), help: "A label (repeatable).") var labels: [String] = []
     @Option(help: "What is known so far.") var summary: String?
     @Option(help: "The Incident Commander; makes the incident active.") var commander: String?
-    @Option(name: .customLong("started-at"), help: "When impact began.") var startedAt: TimeArgument?
-    @Option(name: .customLong("detected-at"), help: "When it was detected (default now).") var detectedAt: TimeArgument?
+    @Option(name: .customLong("started-at"), help: "When impact began.", transform: TimeArgument.parse) var startedAt: Date?
+    @Option(name: .customLong("detected-at"), help: "When it was detected (default now).", transform: TimeArgument.parse) var detectedAt: Date?
+    @Option(name: .customLong("acknowledged-at"), help: "When the commander took it (default: --detected-at when given, else now).", transform: TimeArgument.parse) var acknowledgedAt: Date?
+    @Option(help: "Copy the checklist of playbooks/<name>.md into the incident as tasks.") var playbook: String?
 
     func run() throws {
       let store = try global.store()
       let declaration = Declaration(
         title: title, severity: severity, kind: kind, services: services, labels: labels,
-        summary: summary, commander: commander, startedAt: startedAt?.date, detectedAt: detectedAt?.date)
+        summary: summary, commander: commander, startedAt: startedAt, detectedAt: detectedAt,
+        acknowledgedAt: acknowledgedAt, playbook: playbook)
       let result = try store.declare(declaration, as: global.actor)
       Output.print(result.incident?.rawValue ?? "")
       result.warnings.forEach(Output.warning)
@@ -60,12 +63,12 @@ extension GitIncident {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Incident ID, its last part, or a unique prefix.") var id: String
     @Argument(help: "The new status.") var status: IncidentStatus
-    @Option(help: "When it happened (default now).") var at: TimeArgument?
+    @Option(help: "When it happened (default now).", transform: TimeArgument.parse) var at: Date?
     @Option(help: "A note kept with the change.") var note: String?
     @Option(help: "For declined: false-positive, not-an-incident or duplicate:<ID>.") var reason: String?
 
     func run() throws {
-      let result = try global.store().change(id, .status(status, at: at?.date, note: note, reason: reason), as: global.actor)
+      let result = try global.store().change(id, .status(status, at: at, note: note, reason: reason), as: global.actor)
       Output.report(result)
     }
   }
@@ -76,11 +79,11 @@ extension GitIncident {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Incident ID, its last part, or a unique prefix.") var id: String
-    @Option(help: "When it was reopened (default now).") var at: TimeArgument?
+    @Option(help: "When it was reopened (default now).", transform: TimeArgument.parse) var at: Date?
     @Option(help: "Why it was reopened.") var note: String?
 
     func run() throws {
-      let result = try global.store().change(id, .reopen(at: at?.date, note: note), as: global.actor)
+      let result = try global.store().change(id, .reopen(at: at, note: note), as: global.actor)
       Output.report(result)
     }
   }
@@ -108,10 +111,10 @@ extension GitIncident {
     @Argument(help: "Incident ID, its last part, or a unique prefix.") var id: String
     @Argument(help: "The role.") var role: String
     @Argument(help: "The person, e.g. \"Ana Lima <ana@example.com>\".") var person: String
-    @Option(help: "When the role was taken (default now).") var at: TimeArgument?
+    @Option(help: "When the role was taken (default now).", transform: TimeArgument.parse) var at: Date?
 
     func run() throws {
-      let result = try global.store().change(id, .assign(role: role, person: person, at: at?.date), as: global.actor)
+      let result = try global.store().change(id, .assign(role: role, person: person, at: at), as: global.actor)
       Output.report(result)
     }
   }
@@ -122,10 +125,10 @@ extension GitIncident {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Incident ID, its last part, or a unique prefix.") var id: String
     @Argument(help: "The note.") var text: String
-    @Option(help: "When it happened (default now).") var at: TimeArgument?
+    @Option(help: "When it happened (default now).", transform: TimeArgument.parse) var at: Date?
 
     func run() throws {
-      let result = try global.store().change(id, .note(text, at: at?.date), as: global.actor)
+      let result = try global.store().change(id, .note(text, at: at), as: global.actor)
       Output.report(result)
     }
   }

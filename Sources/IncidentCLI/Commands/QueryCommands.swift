@@ -78,6 +78,10 @@ extension GitIncident {
         }
         Output.print(Output.table(rows))
       }
+      if !problems.isEmpty {
+        Output.error("\(problems.count) incident record(s) could not be read and are not listed (see the warnings above)")
+        throw ExitCode.failure
+      }
     }
   }
 

@@ -20,7 +20,13 @@ struct GlobalOptions: ParsableArguments {
   }
 
   /// Opens the incident repository for this command.
-  func store() throws(IncidentError) -> IncidentStore { try IncidentStore.open(at: path) }
+  func store() throws(IncidentError) -> IncidentStore {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw .invalidInput("cannot work in \(path): no such folder")
+    }
+    return try IncidentStore.open(at: path)
+  }
 
   /// Moves `-C <path>` and `--as <who>` given before the subcommand's name to just after it, so
   /// `git incident -C repo list` works as in git.
@@ -54,16 +60,16 @@ struct GlobalOptions: ParsableArguments {
   }
 }
 
-/// Times given on the command line: RFC 3339 with `Z` or an offset.
-struct TimeArgument: ExpressibleByArgument {
-  let date: Date
-
-  init?(argument: String) {
-    guard let date = RFC3339.parse(argument) else { return nil }
-    self.date = date
+/// Parses times given on the command line: RFC 3339 with `Z` or an offset.
+enum TimeArgument {
+  /// - Throws: ``ValidationError`` (exit 64) saying the expected form.
+  static func parse(_ text: String) throws -> Date {
+    guard let date = RFC3339.parse(text) else {
+      throw ValidationError(
+        "'\(text.prefix(60))' is not an RFC 3339 time with a zone; use e.g. 2026-11-29T10:42:00Z or 2026-11-29T11:42:00+01:00")
+    }
+    return date
   }
-
-  static var defaultValueDescription: String { "RFC 3339 time, e.g. 2026-11-29T10:42:00Z" }
 }
 
 extension IncidentKind: ExpressibleByArgument {}

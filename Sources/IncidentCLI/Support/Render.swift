@@ -18,6 +18,17 @@ enum Render {
     if let summary = i.summary {
       out += "\n\nSummary:\n" + summary.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
     }
+    if !record.tasks.tasks.isEmpty {
+      out += "\n\nTasks" + (record.tasks.playbook.map { " (playbook \($0))" } ?? "") + ":\n"
+      out += record.tasks.tasks.map { t in
+        "  [\(t.status == .done ? "x" : " ")] \(t.id)  \(t.title)" + (t.doneBy.map { "  (done by \(personName($0)))" } ?? "")
+      }.joined(separator: "\n")
+    }
+    if !record.actions.items.isEmpty {
+      out += "\n\nAction items:\n" + Output.table(record.actions.items.map { a in
+        ["  " + a.id, a.status.rawValue, a.due ?? "-", a.priority?.rawValue ?? "-", a.owner.map(personName) ?? "(no owner)", a.title]
+      })
+    }
     out += "\n\nTimeline (UTC):\n"
     out += Output.table(record.timeline.events.map { e in
       ["  " + Output.shortTime(e.at), personName(e.by), describe(e)]
@@ -59,6 +70,24 @@ enum Render {
       }
     }
     return rows.isEmpty ? "no history" : Output.table(rows)
+  }
+}
+
+extension Render {
+  /// `postmortem check` output: one line per problem, `file:line: level: message`, hints
+  /// indented below, then a summary line.
+  static func postmortemReport(_ report: PostmortemReport, strict: Bool) -> String {
+    var lines: [String] = []
+    for p in report.problems {
+      lines.append("\(report.file)\(p.line.map { ":\($0)" } ?? ""): \(p.level.rawValue): \(p.message)")
+      if let hint = p.hint { lines.append("    hint: \(hint)") }
+    }
+    let source = report.fromWorkTree ? "work tree" : "committed"
+    let counts = "\(report.errors.count) error\(report.errors.count == 1 ? "" : "s"), \(report.warnings.count) warning\(report.warnings.count == 1 ? "" : "s")"
+    lines.append(report.passes(strict: strict)
+      ? "postmortem check passed (\(source) copy): \(counts)"
+      : "postmortem check failed (\(source) copy): \(counts)" + (strict && report.errors.isEmpty ? " (--strict)" : ""))
+    return lines.joined(separator: "\n")
   }
 }
 

@@ -11,12 +11,17 @@ enum RecordCodec {
 
   static let incidentKeys: [String] =
     ["id", "title", "kind", "severity", "status", "summary", "services", "labels", "roles"]
-    + IncidentTimes.fields.map(\.name) + ["declined_reason", "declared_by"]
+    + IncidentTimes.fields.map(\.name) + ["declined_reason", "declared_by", "source"]
 
   /// Parses `incident.yaml`.
   ///
   /// - Throws: ``FormatError`` naming the file, position and field of the first problem.
-  static func decodeIncident(_ data: Data, file: String) throws(FormatError) -> Incident {
+  /// - Parameters:
+  ///   - expectedID: the ID the folder names; a different `id` is an error at its position.
+  ///   - settings: when given, the severity must be one it defines.
+  static func decodeIncident(
+    _ data: Data, file: String, expectedID: IncidentID? = nil, settings: Settings? = nil
+  ) throws(FormatError) -> Incident {
     guard let root = try YAMLReader.parse(data, file: file) else {
       throw FormatError(file: file, line: nil, column: nil, field: nil,
                         message: "the file is empty; expected a mapping with id, title, kind, severity and status")
@@ -25,6 +30,9 @@ enum RecordCodec {
     let idText = try map.requiredString("id")
     guard let id = IncidentID(idText) else {
       throw map.error("id", "'\(idText)' is not a valid incident ID; expected the form INC-20261129-7K3Q")
+    }
+    if let expectedID, id != expectedID {
+      throw map.error("id", "id \(id) does not match its folder \(expectedID); the id must equal the folder name")
     }
     let title = try map.requiredString("title")
     guard !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -35,6 +43,9 @@ enum RecordCodec {
       throw map.error("kind", "'\(kindText)' is not a kind; expected outage or security")
     }
     let severity = try map.requiredString("severity")
+    if let settings, !settings.severityNames.contains(severity) {
+      throw map.error("severity", "severity '\(severity)' is not defined in git-incident.yaml; use one of " + settings.severityNames.joined(separator: ", "))
+    }
     let statusText = try map.requiredString("status")
     guard let status = IncidentStatus(rawValue: statusText) else {
       throw map.error(
@@ -60,8 +71,15 @@ enum RecordCodec {
     for field in IncidentTimes.fields {
       incident.times[keyPath: field.path] = try map.time(field.name)
     }
+    if let v = incident.times.firstOrderViolation() {
+      throw map.error(v.later, "\(v.later) (\(RFC3339.format(v.laterAt))) is before \(v.earlier) (\(RFC3339.format(v.earlierAt))); times must stay in order: started <= detected <= acknowledged <= mitigated/contained <= eradicated <= resolved <= review <= closed")
+    }
     incident.declinedReason = try map.string("declined_reason")
     incident.declaredBy = try map.string("declared_by")
+    if let source = try map.map("source") {
+      incident.source = IncidentSource(
+        system: try source.requiredString("system"), id: try source.requiredString("id"))
+    }
     incident.extra = map.unknownPairs(known: Set(incidentKeys)).map {
       ExtraField(key: $0.key, value: $0.value)
     }
@@ -97,6 +115,12 @@ enum RecordCodec {
       pairs.append(("declined_reason", CanonicalYAML.scalar(reason)))
     }
     if let by = incident.declaredBy { pairs.append(("declared_by", CanonicalYAML.scalar(by))) }
+    if let source = incident.source {
+      pairs.append(
+        ("source", CanonicalYAML.mapping([
+          ("system", CanonicalYAML.scalar(source.system)), ("id", CanonicalYAML.scalar(source.id)),
+        ])))
+    }
     pairs += incident.extra.map { ($0.key, CanonicalYAML.canonical($0.value)) }
     return Data(CanonicalYAML.emit(CanonicalYAML.mapping(pairs)).utf8)
   }
@@ -161,7 +185,7 @@ enum RecordCodec {
 
   // MARK: git-incident.yaml
 
-  static let settingsKeys = ["id_prefix", "severities", "policy"]
+  static let settingsKeys = ["id_prefix", "severities", "policy", "timezone"]
 
   /// Parses `git-incident.yaml`; missing keys take their defaults.
   ///
@@ -192,11 +216,17 @@ enum RecordCodec {
     }
     if let policy = try map.map("policy") {
       if let required = try policy.strings("postmortem_required_for") {
+        for name in required where !settings.severityNames.contains(name) {
+          throw policy.error("postmortem_required_for", "severity '\(name)' is not defined under severities; use one of " + settings.severityNames.joined(separator: ", "))
+        }
         settings.postmortemRequiredFor = required
       }
       if let intervals = try policy.map("update_interval_minutes") {
         settings.updateIntervals = []
         for key in intervals.keys {
+          guard settings.severityNames.contains(key) else {
+            throw intervals.error(key, "severity '\(key)' is not defined under severities; use one of " + settings.severityNames.joined(separator: ", "))
+          }
           let text = try intervals.string(key) ?? ""
           guard let minutes = Int(text), minutes > 0 else {
             throw intervals.error(key, "'\(text)' is not a number of minutes; use a whole number like 30")
@@ -204,6 +234,24 @@ enum RecordCodec {
           settings.updateIntervals.append((key, minutes * 60))
         }
       }
+      if let required = try policy.strings("action_items_required_for") {
+        settings.actionItemsRequiredFor = required
+      }
+      if let text = try policy.string("approvals_required") {
+        guard let n = Int(text), n >= 0 else {
+          throw policy.error("approvals_required", "'\(text)' is not a number of approvals; use a whole number like 1 (0 lets a postmortem publish unreviewed)")
+        }
+        settings.approvalsRequired = n
+      }
+      if let sections = try policy.strings("required_postmortem_sections") {
+        settings.requiredPostmortemSections = sections
+      }
+    }
+    if let zone = try map.string("timezone") {
+      guard TimeZone(identifier: zone) != nil else {
+        throw map.error("timezone", "'\(zone)' is not an IANA time zone name; use one like UTC or Europe/Berlin")
+      }
+      settings.timezone = zone
     }
     settings.extra = map.unknownPairs(known: Set(settingsKeys)).map { ExtraField(key: $0.key, value: $0.value) }
     return settings
@@ -223,13 +271,17 @@ enum RecordCodec {
     let policy = CanonicalYAML.mapping([
       ("postmortem_required_for", CanonicalYAML.sequence(settings.postmortemRequiredFor.map(CanonicalYAML.scalar))),
       ("update_interval_minutes", CanonicalYAML.mapping(intervals)),
+      ("action_items_required_for", CanonicalYAML.sequence(settings.actionItemsRequiredFor.map(CanonicalYAML.scalar))),
+      ("approvals_required", Node.scalar(Node.Scalar(String(settings.approvalsRequired), Tag(.int), .plain))),
+      ("required_postmortem_sections", CanonicalYAML.sequence(settings.requiredPostmortemSections.map(CanonicalYAML.scalar))),
     ])
     let root = CanonicalYAML.mapping(
       [
         ("id_prefix", CanonicalYAML.scalar(settings.idPrefix)),
         ("severities", CanonicalYAML.sequence(severities)),
         ("policy", policy),
-      ] + settings.extra.map { ($0.key, CanonicalYAML.canonical($0.value)) })
+      ] + (settings.timezone == "UTC" ? [] : [("timezone", CanonicalYAML.scalar(settings.timezone))])
+        + settings.extra.map { ($0.key, CanonicalYAML.canonical($0.value)) })
     return Data(
       CanonicalYAML.emit(
         root,
@@ -237,6 +289,9 @@ enum RecordCodec {
           "git-incident repository settings. Severities are listed worst first.",
           "policy.postmortem_required_for: severities that need a published postmortem to close.",
           "policy.update_interval_minutes: how often stakeholders get an update, per severity.",
+          "policy.action_items_required_for: severities whose postmortems need an action item.",
+          "policy.approvals_required: approvals a postmortem needs before it is published.",
+          "policy.required_postmortem_sections: sections `postmortem check` requires filled.",
         ]
       ).utf8)
   }

@@ -105,6 +105,8 @@ public struct Incident: Sendable, Equatable {
   public var declinedReason: String?
   /// Who declared it (`Name <email>`).
   public var declaredBy: String?
+  /// Where an imported incident came from; nil for incidents declared with this tool.
+  public var source: IncidentSource?
   /// Keys the tool does not know, kept in their original order.
   public var extra: [ExtraField]
 
@@ -129,6 +131,25 @@ public struct Incident: Sendable, Equatable {
 
   /// The Incident Commander, if assigned.
   public var commander: String? { holder(of: "commander") }
+}
+
+/// The system and ID an imported incident came from (`source:` in `incident.yaml`), for
+/// example `{system: statuspage, id: p3dlswx26qvk}`. An import never brings in the same source
+/// twice.
+public struct IncidentSource: Sendable, Equatable, Hashable, Codable {
+  /// `statuspage`, `veris` or `markdown` (or another importer's name).
+  public var system: String
+  /// The incident's ID in that system (a Statuspage incident ID, a VERIS `incident_id`, a
+  /// Markdown file's path relative to the imported folder).
+  public var id: String
+
+  public init(system: String, id: String) {
+    self.system = system
+    self.id = id
+  }
+
+  /// `system:id`, as in the `Incident-Source` trailer.
+  public var text: String { "\(system):\(id)" }
 }
 
 /// One entry of an incident's timeline (`timeline.yaml`).
@@ -202,10 +223,17 @@ public struct IncidentRecord: Sendable, Equatable {
   /// The postmortem's front-matter status (`draft`, `in-review`, `approved`, `published`), nil
   /// when there is no `postmortem.md`.
   public var postmortemStatus: String?
+  /// The action items (`actions.yaml`); empty when the file is absent.
+  public var actions: ActionList
+  /// The playbook tasks (`tasks.yaml`); empty when the file is absent.
+  public var tasks: TaskList
 
-  public init(incident: Incident, timeline: Timeline, postmortemStatus: String? = nil) {
+  public init(incident: Incident, timeline: Timeline, postmortemStatus: String? = nil,
+              actions: ActionList = ActionList(), tasks: TaskList = TaskList()) {
     self.incident = incident
     self.timeline = timeline
     self.postmortemStatus = postmortemStatus
+    self.actions = actions
+    self.tasks = tasks
   }
 }

@@ -14,12 +14,18 @@ public struct Declaration: Sendable, Equatable {
   public var startedAt: Date?
   /// When the problem was detected (UTC); defaults to the declaration time.
   public var detectedAt: Date?
+  /// When the commander took it (UTC); only with a commander; defaults to `detectedAt` when that
+  /// is given (back-filling an incident), else the declaration time.
+  public var acknowledgedAt: Date?
+  /// A playbook (`playbooks/<name>.md`) whose checklist becomes the incident's tasks.
+  public var playbook: String?
 
   public init(
     title: String, severity: String, kind: IncidentKind = .outage, services: [String] = [],
     labels: [String] = [], summary: String? = nil, commander: String? = nil,
-    startedAt: Date? = nil, detectedAt: Date? = nil
+    startedAt: Date? = nil, detectedAt: Date? = nil, acknowledgedAt: Date? = nil, playbook: String? = nil
   ) {
+    self.acknowledgedAt = acknowledgedAt
     self.title = title
     self.severity = severity
     self.kind = kind
@@ -29,6 +35,7 @@ public struct Declaration: Sendable, Equatable {
     self.commander = commander
     self.startedAt = startedAt
     self.detectedAt = detectedAt
+    self.playbook = playbook
   }
 }
 

@@ -37,7 +37,7 @@ public enum IncidentError: Error, Sendable, CustomStringConvertible {
     case .refused(let why): return why
     case .invalidRecord(let error): return "invalid record: \(error.description)"
     case .invalidInput(let why): return why
-    case .notFound(let query): return "no incident matches '\(query)'; `git incident list` shows them all"
+    case .notFound(let query): return "no incident matches '\(query.prefix(60))'; `git incident list` shows them all"
     case .ambiguous(let query, let ids):
       return "'\(query)' matches \(ids.count) incidents: "
         + ids.map(\.rawValue).joined(separator: ", ") + "; give more of the ID"
@@ -45,7 +45,8 @@ public enum IncidentError: Error, Sendable, CustomStringConvertible {
       return """
         no identity to record this change as: user.name and user.email are not both set.
         Set them with `git config --global user.name "Your Name"` and \
-        `git config --global user.email you@example.com`, or pass --as "Name <email>".
+        `git config --global user.email you@example.com`, or pass --as "Name <email>". \
+        GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL, when set (even empty), override git config.
         """
     case .uncommittedChanges(let files):
       return "uncommitted changes to "
@@ -54,7 +55,7 @@ public enum IncidentError: Error, Sendable, CustomStringConvertible {
     case .notARepository(let path):
       return "\(path) is not in a git repository; run `git incident init` there first"
     case .detachedHead:
-      return "HEAD is detached; check out a branch (`git switch main`) before changing records"
+      return "HEAD is detached; check out a branch (`git switch <branch>`) before changing records"
     case .tooManyRetries(let n):
       return "the branch kept moving under this change (\(n) attempts); nothing was written, try again"
     case .git(let error): return "git: \(error.description)"

@@ -73,6 +73,9 @@ extension IncidentRecord {
     var object = incident.json
     object["timeline"] = .array(timeline.events.map(\.json))
     object["postmortem_status"] = .optional(postmortemStatus)
+    object["actions"] = .array(actions.items.map(\.json))
+    object["tasks"] = .array(tasks.tasks.map(\.json))
+    object["playbook"] = .optional(tasks.playbook)
     return .object(object)
   }
 }
@@ -85,6 +88,30 @@ extension HistoryEntry {
       "subject": .string(subject), "change": .optional(changeKind),
       "hand_edit": .bool(isHandEdit), "merge": .bool(isMerge),
       "changes": .array(changes.map(JSONValue.string)),
+    ])
+  }
+}
+
+extension ActionItem {
+  /// The action item as JSON: every field present, `null` where absent; times RFC 3339 UTC,
+  /// `due` a `YYYY-MM-DD` date.
+  public var json: JSONValue {
+    .object([
+      "id": .string(id), "title": .string(title), "type": .optional(type?.rawValue),
+      "priority": .optional(priority?.rawValue), "status": .string(status.rawValue),
+      "owner": .optional(owner), "due": .optional(due), "link": .optional(link),
+      "created_at": .time(createdAt), "created_by": .optional(createdBy),
+      "done_at": .time(doneAt), "done_by": .optional(doneBy),
+    ])
+  }
+}
+
+extension PlaybookTask {
+  /// The task as JSON: every field present, `null` where absent.
+  public var json: JSONValue {
+    .object([
+      "id": .string(id), "title": .string(title), "status": .string(status.rawValue),
+      "done_at": .time(doneAt), "done_by": .optional(doneBy),
     ])
   }
 }

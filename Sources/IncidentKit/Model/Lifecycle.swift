@@ -23,6 +23,8 @@ public enum Lifecycle {
     public var knownIDs: Set<IncidentID>
     /// The postmortem status of the incident (`published`, ...), nil when there is none.
     public var postmortemStatus: String?
+    /// The incident's action items (an open one without an owner blocks closing).
+    public var actions: [ActionItem] = []
 
     public init(settings: Settings, actor: Identity, now: Date, knownIDs: Set<IncidentID> = [],
                 postmortemStatus: String? = nil) {
@@ -48,14 +50,17 @@ public enum Lifecycle {
     let services = try d.services.map { s throws(IncidentError) in try singleLine(s, what: "a service name") }
     let labels = try d.labels.map { s throws(IncidentError) in try singleLine(s, what: "a label") }
     let commander = try d.commander.map { s throws(IncidentError) in try singleLine(s, what: "the commander") }
-    for (name, date) in [("--started-at", d.startedAt), ("--detected-at", d.detectedAt)] {
+    if d.acknowledgedAt != nil && commander == nil {
+      throw .invalidInput("--acknowledged-at needs --commander: an incident is acknowledged when someone takes command")
+    }
+    for (name, date) in [("--started-at", d.startedAt), ("--detected-at", d.detectedAt), ("--acknowledged-at", d.acknowledgedAt)] {
       if let date { try notInFuture(date, name: name, now: context.now) }
     }
     var incident = Incident(
       id: id, title: title, kind: d.kind, severity: severity,
       status: commander == nil ? .reported : .active)
     if let summary = d.summary, !summary.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-      incident.summary = summary
+      incident.summary = try nonEmptyText(summary, what: "the summary")
     }
     incident.services = unique(services)
     incident.labels = unique(labels)
@@ -70,8 +75,8 @@ public enum Lifecycle {
     timeline.insert(declared)
     if let commander {
       incident.roles = [RoleAssignment(role: "commander", person: commander)]
-      incident.times.acknowledgedAt = context.now
-      var event = TimelineEvent(at: context.now, by: context.actor.formatted, type: "role")
+      incident.times.acknowledgedAt = d.acknowledgedAt ?? d.detectedAt ?? context.now
+      var event = TimelineEvent(at: incident.times.acknowledgedAt!, by: context.actor.formatted, type: "role")
       event.role = "commander"
       event.to = commander
       timeline.insert(event)
@@ -224,7 +229,9 @@ public enum Lifecycle {
         ("Incident-Change", "update"), ("Incident-Audience", audience.rawValue), ("Incident-Event", event.id),
       ]
     }
-    let updated = IncidentRecord(incident: incident, timeline: timeline, postmortemStatus: record.postmortemStatus)
+    var updated = record
+    updated.incident = incident
+    updated.timeline = timeline
     return (updated, CommitMessage(subject: subject, body: body, trailers: trailers))
   }
 
@@ -256,7 +263,7 @@ public enum Lifecycle {
     let current = incident.status
     guard target.applies(to: incident.kind) else {
       let hint = incident.kind == .outage ? " (outages use mitigated)" : " (security incidents use contained)"
-      throw .refused("status \(target.rawValue) does not apply to a \(incident.kind.rawValue) incident\(hint)" + allowedSuffix(incident))
+      throw .refused("status \(target.rawValue) does not apply to \(incident.kind == .outage ? "an" : "a") \(incident.kind.rawValue) incident\(hint)" + allowedSuffix(incident))
     }
     if target == current {
       throw .refused("\(id) is already \(current.rawValue)" + allowedSuffix(incident))
@@ -291,7 +298,14 @@ public enum Lifecycle {
     if target == .closed {
       if context.settings.postmortemRequiredFor.contains(incident.severity), context.postmortemStatus != "published" {
         let state = context.postmortemStatus.map { "its postmortem is \($0)" } ?? "it has no postmortem"
-        throw .refused("\(id) is \(incident.severity) and policy requires a published postmortem before closing; \(state) (`git incident postmortem new \(id)`)")
+        let next = context.postmortemStatus == nil ? "git incident postmortem new \(id)" : "git incident postmortem publish \(id)"
+        throw .refused("\(id) is \(incident.severity) and policy requires a published postmortem before closing; \(state) (`\(next)`)")
+      }
+      let unowned = ActionList(items: context.actions).openWithoutOwner
+      if !unowned.isEmpty {
+        throw .refused("\(id) cannot close while open action items have no owner: "
+          + unowned.map { "\($0.id) \"\($0.title)\"" }.joined(separator: ", ")
+          + "; give each an owner (`git incident action edit \(id)/\(unowned[0].id) --owner \"Name <email>\"`) or mark it done")
       }
     }
   }
@@ -336,20 +350,41 @@ public enum Lifecycle {
     return lower
   }
 
+  /// Unicode scalars that can make text display differently from what it is (Trojan Source,
+  /// CVE-2021-42574): the bidirectional embedding, override and isolate controls.
+  static let bidiControls: Set<UInt32> = [0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]
+
+  /// The first scalar of `text` that is a control character (other than those in `allowed`) or
+  /// a bidirectional control, described for an error message.
+  static func forbiddenScalar(in text: String, allowed: Set<Unicode.Scalar>) -> String? {
+    for scalar in text.unicodeScalars where !allowed.contains(scalar) {
+      if scalar.properties.generalCategory == .control || bidiControls.contains(scalar.value) {
+        return String(format: "U+%04X", scalar.value)
+      }
+    }
+    return nil
+  }
+
   static func singleLine(_ text: String, what: String) throws(IncidentError) -> String {
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     guard !trimmed.isEmpty else { throw .invalidInput("\(what) is empty") }
-    guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-      throw .invalidInput("\(what) must be one line without control characters")
+    if let bad = forbiddenScalar(in: trimmed, allowed: []) {
+      throw .invalidInput("\(what) must be one line of text; it contains the control character \(bad)")
     }
     return trimmed
   }
 
+  /// Checks free text (notes, updates, summaries): line breaks and tabs are fine, other control
+  /// characters and bidirectional overrides are not; CR LF becomes LF.
   static func nonEmptyText(_ text: String, what: String) throws(IncidentError) -> String {
-    guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+    let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
+    guard !normalized.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
       throw .invalidInput("\(what) is empty")
     }
-    return text
+    if let bad = forbiddenScalar(in: normalized, allowed: ["\n", "\t"]) {
+      throw .invalidInput("\(what) contains the control character \(bad); remove it (line breaks and tabs are fine)")
+    }
+    return normalized
   }
 
   static func nonEmpty(_ text: String?) -> String? {

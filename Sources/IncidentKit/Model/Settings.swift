@@ -24,6 +24,16 @@ public struct Settings: Sendable, Equatable {
   public var updateIntervals: [(severity: String, seconds: Int)]
   /// Keys the tool does not know.
   public var extra: [ExtraField]
+  /// Severities whose postmortems need at least one action item (`policy.action_items_required_for`).
+  public var actionItemsRequiredFor: [String] = ["SEV1", "SEV2"]
+  /// Approvals a postmortem needs before `postmortem publish` (`policy.approvals_required`).
+  public var approvalsRequired: Int = 1
+  /// Postmortem sections that `postmortem check` requires filled
+  /// (`policy.required_postmortem_sections`; default ``PostmortemTemplate/requiredSections``).
+  public var requiredPostmortemSections: [String] = PostmortemTemplate.requiredSections
+  /// The IANA time zone (`UTC`, `Europe/Berlin`) in which imported times written without a
+  /// zone or offset are read; default `UTC`. Written to the file only when not `UTC`.
+  public var timezone: String = "UTC"
 
   /// SEV1 (worst) to SEV5, with definitions in the style of PagerDuty's and Atlassian's
   /// severity guides; postmortems required for SEV1 and SEV2; updates every 30 min (SEV1) and
@@ -78,6 +88,8 @@ public struct Settings: Sendable, Equatable {
       && lhs.postmortemRequiredFor == rhs.postmortemRequiredFor
       && lhs.updateIntervals.map(\.severity) == rhs.updateIntervals.map(\.severity)
       && lhs.updateIntervals.map(\.seconds) == rhs.updateIntervals.map(\.seconds)
-      && lhs.extra == rhs.extra
+      && lhs.extra == rhs.extra && lhs.actionItemsRequiredFor == rhs.actionItemsRequiredFor
+      && lhs.approvalsRequired == rhs.approvalsRequired
+      && lhs.requiredPostmortemSections == rhs.requiredPostmortemSections && lhs.timezone == rhs.timezone
   }
 }

@@ -218,6 +218,8 @@ enum CacheCoding {
     for field in IncidentTimes.fields { w.optionalDate(incident.times[keyPath: field.path]) }
     w.optionalString(incident.declinedReason)
     w.optionalString(incident.declaredBy)
+    w.optionalString(incident.source?.system)
+    w.optionalString(incident.source?.id)
     return w.bytes
   }
 
@@ -239,6 +241,11 @@ enum CacheCoding {
     for field in IncidentTimes.fields { incident.times[keyPath: field.path] = try r.optionalDate() }
     incident.declinedReason = try r.optionalString()
     incident.declaredBy = try r.optionalString()
+    switch (try r.optionalString(), try r.optionalString()) {
+    case (nil, nil): incident.source = nil
+    case (let system?, let id?): incident.source = IncidentSource(system: system, id: id)
+    default: throw ByteReader.Invalid()
+    }
     return incident
   }
 

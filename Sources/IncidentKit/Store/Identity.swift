@@ -21,6 +21,9 @@ public struct Identity: Sendable, Equatable {
   ///
   /// - Throws: ``IncidentError/invalidInput(_:)`` when the form is wrong or a part is empty.
   public static func parse(_ text: String) throws(IncidentError) -> Identity {
+    if text.contains("\n") || text.contains("\r") {
+      throw .invalidInput("--as must be one line, \"Name <email>\"")
+    }
     let trimmed = text.trimmingCharacters(in: .whitespaces)
     guard trimmed.hasSuffix(">"), let open = trimmed.lastIndex(of: "<") else {
       throw .invalidInput("--as expects \"Name <email>\", got '\(text)'")
@@ -33,7 +36,25 @@ public struct Identity: Sendable, Equatable {
     else {
       throw .invalidInput("--as expects \"Name <email>\" with both parts non-empty, got '\(text)'")
     }
-    return Identity(name: name, email: email)
+    guard let cleanName = sanitized(name), let cleanEmail = sanitized(email) else {
+      throw .invalidInput("--as expects \"Name <email>\" with both parts non-empty, got '\(text)'")
+    }
+    return Identity(name: cleanName, email: cleanEmail)
+  }
+
+  /// Cleans a name or email as git does (`strbuf_addstr_without_crud` in git's ident.c): `<`,
+  /// `>` and line breaks are removed everywhere, and "crud" (whitespace, control characters and
+  /// `.,:;<>"'\\`) is trimmed from both ends. Nil when nothing is left.
+  static func sanitized(_ value: String) -> String? {
+    let crud = Set(".,:;<>\"'\\".unicodeScalars)
+    var scalars = Array(value.unicodeScalars.filter { $0 != "<" && $0 != ">" && $0 != "\n" && $0 != "\r" })
+    func isCrud(_ s: Unicode.Scalar) -> Bool { s.value <= 32 || crud.contains(s) }
+    while let first = scalars.first, isCrud(first) { scalars.removeFirst() }
+    while let last = scalars.last, isCrud(last) { scalars.removeLast() }
+    guard !scalars.isEmpty else { return nil }
+    var out = String.UnicodeScalarView()
+    out.append(contentsOf: scalars)
+    return String(out)
   }
 
   /// Resolves who a change is recorded as, in git's order of precedence: `--as`, then the
@@ -46,11 +67,7 @@ public struct Identity: Sendable, Equatable {
   ) throws(IncidentError) -> Identity {
     if let explicit { return try parse(explicit) }
     func value(_ env: String, _ key: String) -> String? {
-      let v = environment[env] ?? config.string(key)
-      guard let v = v?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else {
-        return nil
-      }
-      return v
+      (environment[env] ?? config.string(key)).flatMap(sanitized)
     }
     guard let name = value("GIT_AUTHOR_NAME", "user.name"),
       let email = value("GIT_AUTHOR_EMAIL", "user.email")
@@ -60,8 +77,8 @@ public struct Identity: Sendable, Equatable {
 
   /// The committer: `GIT_COMMITTER_NAME`/`GIT_COMMITTER_EMAIL` when set, else the author.
   public func committer(environment: [String: String]) -> Identity {
-    guard let name = environment["GIT_COMMITTER_NAME"], !name.isEmpty,
-      let email = environment["GIT_COMMITTER_EMAIL"], !email.isEmpty
+    guard let name = environment["GIT_COMMITTER_NAME"].flatMap(Self.sanitized),
+      let email = environment["GIT_COMMITTER_EMAIL"].flatMap(Self.sanitized)
     else { return self }
     return Identity(name: name, email: email)
   }

@@ -27,8 +27,14 @@ extension IncidentStore {
       let chosen = taken(id!) ? candidate : id!
       id = chosen
       let context = Lifecycle.Context(settings: settings, actor: identity, now: now)
-      let (record, message) = try Lifecycle.declare(declaration, id: chosen, context: context)
-      return PendingCommit(files: files(of: record), message: message)
+      var (record, message) = try Lifecycle.declare(declaration, id: chosen, context: context)
+      var files = files(of: record)
+      if let name = declaration.playbook {
+        record.tasks = try playbookTasks(name, in: tree)
+        files.append((RecordPaths.tasks(chosen), ActionCodec.encodeTasks(record.tasks)))
+        message.trailers.append(("Incident-Playbook", name))
+      }
+      return PendingCommit(files: files, message: message)
     }
   }
 
@@ -50,14 +56,54 @@ extension IncidentStore {
         let id = try resolve(query, in: tree)
         let settings = try settings(in: tree)
         let record = try record(id, in: tree)
+        var change = change
+        if case .status(.declined, let at, let note, let reason?) = change, reason.lowercased().hasPrefix("duplicate:") {
+          let other = String(reason.dropFirst("duplicate:".count))
+          let otherID = try resolve(other, in: tree)
+          guard otherID != id else {
+            throw .refused("\(id) cannot be declined as a duplicate of itself")
+          }
+          change = .status(.declined, at: at, note: note, reason: "duplicate:\(otherID)")
+        }
         var context = Lifecycle.Context(settings: settings, actor: identity, now: now,
                                         postmortemStatus: record.postmortemStatus)
+        context.actions = record.actions.items
         if case .status(.declined, _, _, _) = change {
           context.knownIDs = Set(try incidentIDs(in: tree))
         }
         let (updated, message) = try Lifecycle.apply(change, to: record, context: context)
         return PendingCommit(files: files(of: updated), message: message)
       })
+  }
+
+  /// The names of the playbooks in `tree` (`playbooks/<name>.md`), sorted.
+  public func playbookNames(in tree: Tree?) throws(IncidentError) -> [String] {
+    guard let tree else { return [] }
+    do {
+      guard let folder = try tree.subtree(atPath: Playbook.folder) else { return [] }
+      return folder.entries.filter { $0.kind == .blob && $0.name.hasSuffix(".md") }
+        .map { String($0.name.dropLast(3)) }.filter(Playbook.isValidName).sorted()
+    } catch {
+      throw .git(error)
+    }
+  }
+
+  /// The checklist of playbook `name` as tasks.
+  ///
+  /// - Throws: ``IncidentError/invalidInput(_:)`` for an unknown playbook (listing those that
+  ///   exist) or one without a `- [ ]` checklist.
+  func playbookTasks(_ name: String, in tree: Tree?) throws(IncidentError) -> TaskList {
+    let known = try playbookNames(in: tree)
+    guard Playbook.isValidName(name), let entry = tree?.entry(atPath: Playbook.path(name)) else {
+      throw .invalidInput("unknown playbook '\(name)'; "
+        + (known.isEmpty ? "this repository has none (add playbooks/<name>.md with a - [ ] checklist)"
+           : "playbooks in this repository: " + known.joined(separator: ", ")))
+    }
+    let tasks = Playbook.tasks(in: String(decoding: try blob(entry.id), as: UTF8.self))
+    guard !tasks.isEmpty else {
+      throw .invalidInput("playbook \(Playbook.path(name)) has no checklist; write its steps as `- [ ] step` lines")
+    }
+    return TaskList(playbook: name, tasks: tasks)
   }
 
   /// Paths of the files in an incident's folder in `tree`.
@@ -80,7 +126,9 @@ extension IncidentStore {
   }
 
   /// Makes `path` an incident repository: creates the git repository when there is none (with
-  /// git's default initial branch) and commits `git-incident.yaml`.
+  /// git's default initial branch) and commits `git-incident.yaml`, the postmortem template
+  /// `templates/postmortem.md` and the example playbooks `playbooks/service-outage.md` and
+  /// `playbooks/data-breach.md`.
   ///
   /// - Parameters:
   ///   - path: the folder.
@@ -119,7 +167,9 @@ extension IncidentStore {
         throw .refused("\(path) is already an incident repository (\(Settings.path) exists)")
       }
       return PendingCommit(
-        files: [(Settings.path, RecordCodec.encodeSettings(settings))],
+        files: [(Settings.path, RecordCodec.encodeSettings(settings)),
+                (PostmortemTemplate.path, Data(PostmortemTemplate.defaultText.utf8))]
+          + Playbook.examples.map { (Playbook.path($0.name), Data(($0.text + "\n").utf8)) },
         message: CommitMessage(
           subject: "Initialize incident repository (prefix \(settings.idPrefix))",
           trailers: [("Incident-Change", "init")]))

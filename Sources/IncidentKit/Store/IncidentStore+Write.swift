@@ -19,6 +19,9 @@ public struct CommitResult: Sendable {
 struct PendingCommit {
   var files: [(path: String, data: Data)]
   var message: CommitMessage
+  /// The author date (UTC, whole seconds are kept); nil for now. The committer date is always
+  /// now. Importers set it to the time the change happened in the source system.
+  var authorDate: Date? = nil
 }
 
 extension IncidentStore {
@@ -56,7 +59,6 @@ extension IncidentStore {
   ) throws(IncidentError) -> CommitResult {
     let lock = RepositoryLock(gitDirectory: repository.gitDirectory)
     defer { withExtendedLifetime(lock) {} }
-    let author = Signature(name: identity.name, email: identity.email, date: now)
     let committerIdentity = identity.committer(environment: environment)
     let committer = Signature(name: committerIdentity.name, email: committerIdentity.email, date: now)
     for _ in 0..<Self.maxAttempts {
@@ -79,6 +81,8 @@ extension IncidentStore {
         throw .git(error)
       }
       let pending = try build(tree)
+      let author = Signature(
+        name: identity.name, email: identity.email, date: pending.authorDate ?? now)
       let written = pending.files.map(\.path)
       try checkClean(Array(Set(try guarded(tree) + written)).sorted(), against: tree)
       let newCommit: ObjectID

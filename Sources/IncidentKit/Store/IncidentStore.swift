@@ -109,7 +109,7 @@ public final class IncidentStore {
   public func resolve(_ query: String, in tree: Tree?) throws(IncidentError) -> IncidentID {
     guard IncidentID.isPlausibleQuery(query) else {
       throw .invalidInput(
-        "'\(query)' is not a valid incident ID; expected an ID like INC-20261129-7K3Q, its last part (7K3Q) or a unique prefix")
+        "'\(query.count > 60 ? query.prefix(60) + "…" : Substring(query))' is not a valid incident ID; expected an ID like INC-20261129-7K3Q, its last part (7K3Q) or a unique prefix")
     }
     let upper = query.uppercased()
     if let exact = IncidentID(upper), exact.rawValue == upper,
@@ -135,7 +135,8 @@ public final class IncidentStore {
     guard let tree, let entry = tree.entry(atPath: RecordPaths.incident(id)) else {
       throw .notFound(id.rawValue)
     }
-    let incident = try cachedIncident(blob: entry.id, id: id)
+    let settings = try settings(in: tree)
+    let incident = try cachedIncident(blob: entry.id, id: id, settings: settings)
     var timeline = Timeline()
     if let t = tree.entry(atPath: RecordPaths.timeline(id)) {
       timeline = try cachedTimeline(blob: t.id, id: id)
@@ -145,32 +146,21 @@ public final class IncidentStore {
     if let pm = tree.entry(atPath: RecordPaths.postmortem(id)) {
       postmortemStatus = FrontMatter.status(in: try blob(pm.id))
     }
-    return IncidentRecord(incident: incident, timeline: timeline, postmortemStatus: postmortemStatus)
+    return IncidentRecord(
+      incident: incident, timeline: timeline, postmortemStatus: postmortemStatus,
+      actions: try actions(id, in: tree), tasks: try tasks(id, in: tree))
   }
 
-  func incident(blob id: ObjectID, id incidentID: IncidentID) throws(IncidentError) -> Incident {
-    let file = RecordPaths.incident(incidentID)
-    let incident: Incident
-    do {
-      incident = try RecordCodec.decodeIncident(try blob(id), file: file)
-    } catch let error as FormatError {
-      throw .invalidRecord(error)
-    } catch {
-      throw error as! IncidentError
-    }
-    return try checkFolder(incident, incidentID)
-  }
-
-  /// `incident`, unless its `id` differs from the folder it was read from.
-  func checkFolder(_ incident: Incident, _ incidentID: IncidentID) throws(IncidentError)
+  func incident(blob id: ObjectID, id incidentID: IncidentID, settings: Settings) throws(IncidentError)
     -> Incident
   {
-    guard incident.id == incidentID else {
-      throw .invalidRecord(
-        FormatError(file: RecordPaths.incident(incidentID), line: nil, column: nil, field: "id",
-                    message: "id \(incident.id) does not match its folder \(incidentID); the id must equal the folder name"))
+    let data = try blob(id)
+    do {
+      return try RecordCodec.decodeIncident(
+        data, file: RecordPaths.incident(incidentID), expectedID: incidentID, settings: settings)
+    } catch {
+      throw .invalidRecord(error)
     }
-    return incident
   }
 
   /// Reads every incident's `incident.yaml` in `tree` (timelines are not read).
@@ -182,6 +172,7 @@ public final class IncidentStore {
   ///   (those incidents are left out, never silently: callers print the problems).
   public func incidents(in tree: Tree?) throws(IncidentError) -> (incidents: [Incident], problems: [IncidentError]) {
     guard let tree else { return ([], []) }
+    let settings = try settings(in: tree)
     let cache = recordCache
     cache.prepareForBulkReads()
     guard let incidentsEntry = tree.entry(atPath: "incidents"), incidentsEntry.kind == .tree else {
@@ -228,7 +219,7 @@ public final class IncidentStore {
       }
       live[.incident]!.insert(blobKey)
       do {
-        out.append(try cachedIncident(blob: blobKey.objectID, id: id))
+        out.append(try cachedIncident(blob: blobKey.objectID, id: id, settings: settings))
       } catch {
         problems.append(error)
       }
@@ -252,9 +243,19 @@ public final class IncidentStore {
   }
 
   /// An incident's record from the cache, or parsed from its blob (and then cached).
-  func cachedIncident(blob: ObjectID, id: IncidentID) throws(IncidentError) -> Incident {
-    if let hit = recordCache.incident(blob) { return try checkFolder(hit, id) }
-    let parsed = try incident(blob: blob, id: id)
+  ///
+  /// The cache holds records parsed without the checks that depend on where and with which
+  /// settings they are read (the `id` matches the folder; the severity is defined); a cached
+  /// record that fails them is parsed again, so the error is exactly the parser's.
+  func cachedIncident(blob: ObjectID, id: IncidentID, settings: Settings) throws(IncidentError)
+    -> Incident
+  {
+    if let hit = recordCache.incident(blob), hit.id == id,
+      settings.severityNames.contains(hit.severity)
+    {
+      return hit
+    }
+    let parsed = try incident(blob: blob, id: id, settings: settings)
     recordCache.add(parsed, blob: blob)
     return parsed
   }
@@ -264,14 +265,12 @@ public final class IncidentStore {
     -> Timeline
   {
     if let hit = recordCache.timeline(id) { return hit }
+    let data = try blob(id)
     let timeline: Timeline
     do {
-      timeline = try RecordCodec.decodeTimeline(
-        try blob(id), file: RecordPaths.timeline(incidentID))
-    } catch let error as FormatError {
-      throw .invalidRecord(error)
+      timeline = try RecordCodec.decodeTimeline(data, file: RecordPaths.timeline(incidentID))
     } catch {
-      throw error as! IncidentError
+      throw .invalidRecord(error)
     }
     recordCache.add(timeline, blob: id)
     return timeline
@@ -286,6 +285,8 @@ public enum RecordPaths {
   public static func timeline(_ id: IncidentID) -> String { "\(id.folder)/timeline.yaml" }
   /// `incidents/<year>/<ID>/actions.yaml`
   public static func actions(_ id: IncidentID) -> String { "\(id.folder)/actions.yaml" }
+  /// `incidents/<year>/<ID>/tasks.yaml`
+  public static func tasks(_ id: IncidentID) -> String { "\(id.folder)/tasks.yaml" }
   /// `incidents/<year>/<ID>/postmortem.md`
   public static func postmortem(_ id: IncidentID) -> String { "\(id.folder)/postmortem.md" }
 }

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import IncidentKit
+
+/// The filters of `list`, for `export`.
+struct FilterOptions: ParsableArguments {
+  @Option(help: "Only this status (repeatable).") var status: [IncidentStatus] = []
+  @Option(help: "Only this severity (repeatable).") var severity: [String] = []
+  @Option(help: "Only this kind.") var kind: IncidentKit.IncidentKind?
+  @Option(help: "Only incidents affecting this service (repeatable).") var service: [String] = []
+  @Option(help: "Only incidents with this label (repeatable).") var label: [String] = []
+  @Flag(help: "Only open incidents (not closed or declined).") var open = false
+  @Flag(help: "Only closed or declined incidents.") var closed = false
+  @Option(help: "Declared at or after this time.") var since: DateBound?
+  @Option(help: "Declared before this time.") var until: DateBound?
+
+  func validate() throws {
+    if open && closed { throw ValidationError("--open and --closed exclude each other") }
+  }
+
+  var filter: IncidentFilter {
+    IncidentFilter(
+      statuses: status, severities: severity, kind: kind, services: service, labels: label,
+      openOnly: open, closedOnly: closed, since: since?.date, until: until?.date)
+  }
+
+  /// The filter as recorded in the export document.
+  var json: [String: JSONValue] {
+    [
+      "status": .array(status.map { .string($0.rawValue) }),
+      "severity": .array(severity.map { .string($0.uppercased()) }),
+      "kind": .optional(kind?.rawValue), "service": .array(service.map(JSONValue.string)),
+      "label": .array(label.map(JSONValue.string)), "open": .bool(open), "closed": .bool(closed),
+      "since": .time(since?.date), "until": .time(until?.date),
+    ]
+  }
+}
+
+extension StatsGrouping: ExpressibleByArgument {}
+extension ExportFormat: ExpressibleByArgument {}
+
+extension GitIncident {
+  struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "export",
+      abstract: "Export incidents as JSON, CSV or Markdown, with the filters of `list`.",
+      discussion: """
+        json: one document that validates against schema/export.json (incidents with timelines, \
+        source, durations in seconds, postmortem path, action items). csv: RFC 4180, a header \
+        and one row per incident with the computed durations in seconds. markdown: for reading.
+        Example: git incident export --format csv --since 2026-01-01 --output incidents.csv
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var filters: FilterOptions
+    @Option(help: "json, csv or markdown.") var format: ExportFormat = .json
+    @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    func run() throws {
+      let store = try global.store()
+      let (export, problems) = try store.export(filter: filters.filter, filterJSON: filters.json)
+      problems.forEach(Output.warning)
+      let text: String
+      switch format {
+      case .json: text = export.json.rendered()
+      case .csv: text = export.csv
+      case .markdown: text = export.markdown
+      }
+      try Output.write(text, to: output, relativeTo: global.path)
+    }
+  }
+
+  struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "stats",
+      abstract: "Counts, time to detect, acknowledge, mitigate and resolve, and action items.",
+      discussion: """
+        Formulas: time to detect = detected_at - started_at; acknowledge = acknowledged_at - \
+        detected_at; mitigate = mitigated_at - detected_at (security: contained_at - detected_at); \
+        resolve = resolved_at - detected_at. Each with mean, median, p90 (nearest rank) and n, the \
+        number of incidents that have both times. --since/--until compare the declaration time.
+        Example: git incident stats --since 2026-01-01 --by severity --json
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Declared at or after this time.") var since: DateBound?
+    @Option(help: "Declared before this time.") var until: DateBound?
+    @Option(help: "Group by severity, service, kind or month.") var by: StatsGrouping?
+    @Flag(help: "Print JSON for scripts.") var json = false
+    @Flag(help: "Print CSV (one row per group and measure).") var csv = false
+
+    func validate() throws {
+      if json && csv { throw ValidationError("--json and --csv exclude each other") }
+    }
+
+    func run() throws {
+      let store = try global.store()
+      let data = try store.reviewData(filter: IncidentFilter(since: since?.date, until: until?.date))
+      data.problems.forEach(Output.warning)
+      let stats = Stats(data, by: by, since: since?.date, until: until?.date, now: Date())
+      Output.print(json ? stats.json.rendered() : csv ? stats.csv : stats.text)
+    }
+  }
+
+  struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "report",
+      abstract: "Write the incident review as one self-contained HTML page.",
+      discussion: """
+        The page holds the figures of `stats`, a chart of incidents per month by severity, a chart \
+        of time to resolve, a table of incidents linking their postmortem.md, and the open action \
+        items. CSS and SVG are inline; the page fetches nothing.
+        Example: git incident report --since 2026-01-01 --html review.html
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Declared at or after this time.") var since: DateBound?
+    @Option(help: "Declared before this time.") var until: DateBound?
+    @Option(help: ArgumentHelp("The HTML file to write.", valueName: "file")) var html: String
+
+    func run() throws {
+      let store = try global.store()
+      let data = try store.reviewData(filter: IncidentFilter(since: since?.date, until: until?.date))
+      data.problems.forEach(Output.warning)
+      let stats = Stats(data, by: nil, since: since?.date, until: until?.date, now: Date())
+      let target = html.hasPrefix("/") ? html : (global.path as NSString).appendingPathComponent(html)
+      let folder = (target as NSString).deletingLastPathComponent
+      let root = store.repository.workingDirectory
+      let prefix = root.map { Output.relativePath(from: folder, to: $0) } ?? ""
+      let report = ReviewReport(data: data, stats: stats) { path in prefix + path }
+      try Output.write(report.html, to: target, relativeTo: global.path)
+      Output.print("wrote \(html): \(data.incidents.count) incidents, \(data.actions.filter(\.isOpen).count) open action items")
+    }
+  }
+}
+
+extension Output {
+  /// Writes `text` to `path` (relative to `base`) atomically, or to standard output when nil.
+  static func write(_ text: String, to path: String?, relativeTo base: String) throws {
+    guard let path else {
+      FileHandle.standardOutput.write(Data(text.utf8))
+      return
+    }
+    let full = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
+    do {
+      try Data(text.utf8).write(to: URL(fileURLWithPath: full), options: .atomic)
+    } catch {
+      throw IncidentError.invalidInput("cannot write \(path): \(error.localizedDescription)")
+    }
+  }
+
+  /// The relative path from folder `from` to folder `to`, ending with `/` (empty when equal).
+  static func relativePath(from: String, to: String) -> String {
+    func parts(_ p: String) -> [String] {
+      URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().pathComponents.filter { $0 != "/" }
+    }
+    let a = parts(from), b = parts(to)
+    var common = 0
+    while common < a.count, common < b.count, a[common] == b[common] { common += 1 }
+    let up = Array(repeating: "..", count: a.count - common)
+    let down = Array(b[common...])
+    let joined = (up + down).joined(separator: "/")
+    return joined.isEmpty ? "" : joined + "/"
+  }
+}

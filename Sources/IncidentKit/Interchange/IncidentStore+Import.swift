@@ -1,0 +1,264 @@
+import Foundation
+import Git
+
+extension IncidentStore {
+  /// Imports incidents from files of another system, one commit per replayed step (see
+  /// ``ImportSystem``), all under one repository lock and moved onto the branch with one
+  /// compare-and-swap (``commitSeries(identity:build:)``).
+  ///
+  /// Every imported incident gets `source: {system, id}` in `incident.yaml`; a source that an
+  /// incident of the repository (or an earlier file of the same run) already has is left alone,
+  /// so running an import twice adds nothing. The existing sources are found by reading each
+  /// `incident.yaml` of the branch tip once.
+  ///
+  /// Commits: subject `<ID>: ...`, trailers `Incident: <ID>`, `Incident-Change: import`,
+  /// `Incident-Import-Step: declare|status|update|reopen`, `Incident-Source: <system>:<id>`,
+  /// and for replayed Statuspage updates `Incident-Source-Update: <update id>` with the
+  /// update's `display_at` as author date (committer date: now).
+  ///
+  /// - Parameters:
+  ///   - system: the format of the files.
+  ///   - paths: files, or folders whose matching files are read (recursively, in path order).
+  ///   - dryRun: compute everything and write nothing.
+  ///   - actor: `--as` text, or nil for git's identity.
+  /// - Returns: what was (or would be) imported, already present, skipped, and warnings.
+  ///   Records with a bad or missing value are skipped and reported with file and field.
+  /// - Throws: ``IncidentError`` when no identity is set (not for a dry run), an imported
+  ///   incident's files have uncommitted changes, or git fails.
+  public func importIncidents(
+    _ system: ImportSystem, paths: [String], dryRun: Bool = false, as actor: String? = nil
+  ) throws(IncidentError) -> ImportReport {
+    var inputs: [(file: String, data: Data)] = []
+    var unreadable: [ImportProblem] = []
+    for (file, result) in Self.collectFiles(paths, system: system) {
+      switch result {
+      case .success(let data): inputs.append((file, data))
+      case .failure(let p): unreadable.append(p)
+      }
+    }
+    let identity: Identity
+    do {
+      identity = try self.identity(explicit: actor)
+    } catch {
+      guard dryRun, case .missingIdentity = error else { throw error }
+      identity = Identity(name: "dry run", email: "dry-run@localhost")
+    }
+    var report = ImportReport(system: system, dryRun: dryRun)
+    let clock = now
+    func build(_ tree: Tree?) throws(IncidentError) -> [PendingCommit] {
+      report = ImportReport(system: system, dryRun: dryRun)
+      report.skipped = unreadable
+      let settings = try self.settings(in: tree)
+      let zone = TimeZone(identifier: settings.timezone) ?? TimeZone(identifier: "UTC")!
+      let (existing, problems) = try self.incidents(in: tree)
+      report.warnings += problems.map { "existing record not read: \($0.description)" }
+      var sources: [String: IncidentID] = [:]
+      for incident in existing {
+        if let s = incident.source { sources[Self.sourceKey(s)] = incident.id }
+      }
+      var ids = Set(existing.map(\.id))
+      for problem in problems {
+        if case .invalidRecord(let e) = problem, let id = e.file.split(separator: "/").dropFirst(2).first.flatMap({ IncidentID(String($0)) }) {
+          ids.insert(id)
+        }
+      }
+      var commits: [PendingCommit] = []
+      for input in inputs {
+        let parsed: Result<ImportDraft, ImportProblem>
+        switch system {
+        case .statuspage:
+          parsed = StatuspageImporter.parse(input.data, file: input.file, settings: settings, zone: zone, now: clock)
+        case .veris:
+          parsed = VERISImporter.parse(input.data, file: input.file, settings: settings, zone: zone, now: clock)
+        case .markdown:
+          parsed = MarkdownImporter.parse(input.data, file: input.file, settings: settings, zone: zone, now: clock)
+        }
+        let draft: ImportDraft
+        switch parsed {
+        case .failure(let p):
+          report.skipped.append(p)
+          continue
+        case .success(let d): draft = d
+        }
+        if let id = sources[Self.sourceKey(draft.source)] {
+          report.alreadyPresent.append(.init(source: draft.source, file: draft.file, id: id))
+          continue
+        }
+        var id = IncidentID.generate(prefix: settings.idPrefix, date: draft.date)
+        while ids.contains(id) { id = IncidentID.generate(prefix: settings.idPrefix, date: draft.date) }
+        do throws(ImportProblem) {
+          let (steps, record) = try self.materialize(draft, id: id, settings: settings, identity: identity)
+          commits += steps
+          ids.insert(id)
+          sources[Self.sourceKey(draft.source)] = id
+          report.warnings += draft.warnings
+          report.imported.append(.init(
+            id: id, source: draft.source, file: draft.file, title: record.incident.title,
+            severity: record.incident.severity, status: record.incident.status, commits: steps.count))
+        } catch {
+          report.skipped.append(error)
+        }
+      }
+      return commits
+    }
+    if dryRun {
+      _ = try build(try headTree())
+      return report
+    }
+    let result = try commitSeries(identity: identity, build: build)
+    report.commits = result.commits
+    report.warnings += result.warnings
+    return report
+  }
+
+  static func sourceKey(_ source: IncidentSource) -> String {
+    source.system.lowercased() + ":" + source.id.lowercased()
+  }
+
+  /// The files to read, in order: each named file, and each file under a named folder whose
+  /// name ends in one of the system's extensions (hidden files and folders skipped).
+  static func collectFiles(_ paths: [String], system: ImportSystem) -> [(String, Result<Data, ImportProblem>)] {
+    var out: [(String, Result<Data, ImportProblem>)] = []
+    let fm = FileManager.default
+    for path in paths {
+      var isDir: ObjCBool = false
+      guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+        out.append((path, .failure(ImportProblem(file: path, field: nil, message: "no such file or folder"))))
+        continue
+      }
+      var files: [String] = []
+      if isDir.boolValue {
+        let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+        let enumerator = fm.enumerator(atPath: base)
+        while let relative = enumerator?.nextObject() as? String {
+          let name = (relative as NSString).lastPathComponent
+          if name.hasPrefix(".") {
+            if (enumerator?.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { enumerator?.skipDescendants() }
+            continue
+          }
+          let full = base + "/" + relative
+          var sub: ObjCBool = false
+          guard fm.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue else { continue }
+          let ext = (name as NSString).pathExtension.lowercased()
+          if system.extensions.contains(ext) { files.append(full) }
+        }
+        files.sort()
+      } else {
+        files = [path]
+      }
+      for file in files {
+        if let data = fm.contents(atPath: file) {
+          out.append((file, .success(data)))
+        } else {
+          out.append((file, .failure(ImportProblem(file: file, field: nil, message: "cannot be read"))))
+        }
+      }
+    }
+    return out
+  }
+
+  /// Turns a draft into its commits under `id`.
+  func materialize(_ draft: ImportDraft, id: IncidentID, settings: Settings, identity: Identity)
+    throws(ImportProblem) -> ([PendingCommit], IncidentRecord)
+  {
+    let source = draft.source
+    switch draft.plan {
+    case .replay(let plan):
+      var context = Lifecycle.Context(settings: settings, actor: identity, now: plan.declaredAt)
+      var record: IncidentRecord
+      var message: CommitMessage
+      do {
+        (record, message) = try Lifecycle.declare(plan.declaration, id: id, context: context)
+      } catch {
+        throw ImportProblem(file: draft.file, field: nil, message: error.description)
+      }
+      record.incident.source = source
+      record.incident.extra = plan.extra
+      message.subject = "\(id): imported \(source.text): \(record.incident.severity) \(record.incident.kind.rawValue): \(record.incident.title)"
+      var commits = [PendingCommit(files: files(of: record), message: Self.retag(message, source: source, ref: nil), authorDate: plan.declaredAt)]
+      for step in plan.steps {
+        context.now = step.at
+        let current = record.incident.status
+        let change: IncidentChange
+        let note = step.text.map { $0 }
+        if step.status.rank > current.rank && step.status.applies(to: record.incident.kind) {
+          change = .status(step.status, at: step.at, note: note, reason: nil)
+        } else if step.status == .active && [.resolved, .review, .closed].contains(current) {
+          change = .reopen(at: step.at, note: note)
+        } else {
+          change = .update(note ?? "status \(step.sourceStatus)", audience: .external)
+        }
+        do {
+          let (updated, stepMessage) = try Lifecycle.apply(change, to: record, context: context)
+          record = updated
+          commits.append(PendingCommit(
+            files: files(of: record), message: Self.retag(stepMessage, source: source, ref: step.ref),
+            authorDate: step.at))
+        } catch {
+          throw ImportProblem(file: draft.file, field: step.field, message: error.description)
+        }
+      }
+      return (commits, record)
+
+    case .snapshot(let plan):
+      var incident = plan.incident
+      incident.id = id
+      incident.source = source
+      incident.declaredBy = identity.formatted
+      var timeline = plan.timeline
+      for i in timeline.events.indices where timeline.events[i].by.isEmpty {
+        timeline.events[i].by = identity.formatted
+      }
+      if let v = incident.times.firstOrderViolation() {
+        throw ImportProblem(
+          file: draft.file, field: nil,
+          message: "\(v.later) (\(RFC3339.format(v.laterAt))) is before \(v.earlier) (\(RFC3339.format(v.earlierAt))); times must stay in order")
+      }
+      do {
+        incident.title = try Lifecycle.singleLine(incident.title, what: "the title")
+      } catch {
+        throw ImportProblem(file: draft.file, field: "title", message: error.description)
+      }
+      let record = IncidentRecord(incident: incident, timeline: timeline, postmortemStatus: plan.postmortem == nil ? nil : "published")
+      var written = files(of: record)
+      if let pm = plan.postmortem { written.append((RecordPaths.postmortem(id), pm)) }
+      var trailers: [(key: String, value: String)] = [
+        ("Incident", id.rawValue), ("Incident-Change", "import"), ("Incident-Import-Step", "declare"),
+        ("Incident-Severity", incident.severity), ("Incident-Status", incident.status.rawValue),
+        ("Incident-Source", source.text),
+      ]
+      if let declared = timeline.events.first(where: { $0.type == "declared" }) {
+        trailers.append(("Incident-Event", declared.id))
+      }
+      let message = CommitMessage(
+        subject: "\(id): imported \(source.text): \(incident.severity) \(incident.kind.rawValue) \(incident.status.rawValue): \(incident.title)",
+        body: "", trailers: trailers)
+      return ([PendingCommit(files: written, message: message)], record)
+    }
+  }
+
+  /// The lifecycle's message with `Incident-Change: import`, the original kind as
+  /// `Incident-Import-Step`, and the source trailers before `Incident-Event`.
+  static func retag(_ message: CommitMessage, source: IncidentSource, ref: String?) -> CommitMessage {
+    var out = message
+    var trailers: [(key: String, value: String)] = []
+    var event: (key: String, value: String)?
+    for t in message.trailers {
+      if t.key == "Incident-Change" {
+        trailers.append(("Incident-Change", "import"))
+        trailers.append(("Incident-Import-Step", t.value))
+      } else if t.key == "Incident-Event" {
+        event = t
+      } else {
+        trailers.append(t)
+      }
+    }
+    trailers.append(("Incident-Source", source.text))
+    if let ref { trailers.append(("Incident-Source-Update", ref)) }
+    if let event { trailers.append(event) }
+    out.trailers = trailers
+    return out
+  }
+}
+
+extension ImportProblem: Error {}

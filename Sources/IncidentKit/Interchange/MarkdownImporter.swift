@@ -1,0 +1,258 @@
+import Foundation
+import Yams
+
+/// Reads postmortems written in Markdown, with YAML front matter or without, into resolved
+/// incidents that carry the document as their `postmortem.md`.
+///
+/// - Title: front matter `title`, else the first `# ` heading, else the first sentence of the
+///   text (at most 100 characters), else the file name.
+/// - Times: `started_at` from `start_time`, `date` or `started_at`, else the first row of a
+///   timeline table (`| 2021-06-30 08:32 | ... |`), else a date at the start of the file name;
+///   `resolved_at` from `end_time`, `resolvedWhen` or `resolved_at`. A file with no time at all
+///   is skipped (the incident's date is part of its ID). Times without a zone are read in the
+///   repository's time zone, with a warning.
+/// - Status resolved, or active when the front matter says `resolved: false`.
+/// - Severity: a front matter `severity` naming a defined level is kept; cState's `down`,
+///   `disrupted` and `notice` map to the 2nd, 3rd and 4th level; otherwise the 3rd level.
+/// - Services from `affected` (a list) or `product`; labels from `categories`.
+/// - Timeline: rows of timeline tables and cState `{{< track "TIME" >}}` entries become notes.
+/// - `postmortem.md`: front matter `status: published`, then the original front matter keys,
+///   then the original body, unchanged.
+/// - Source ID: front matter `uuid`, else `id`, else the file name.
+enum MarkdownImporter {
+  static let cstateSeverity: [String: Int] = ["down": 1, "disrupted": 2, "notice": 3]
+
+  static func parse(_ data: Data, file: String, settings: Settings, zone: TimeZone, now: Date)
+    -> Result<ImportDraft, ImportProblem>
+  {
+    func problem(_ field: String?, _ message: String) -> Result<ImportDraft, ImportProblem> {
+      .failure(ImportProblem(file: file, field: field, message: message))
+    }
+    guard var text = String(data: data, encoding: .utf8) else {
+      return problem(nil, "not UTF-8 text; save it as UTF-8")
+    }
+    if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+    text = text.replacingOccurrences(of: "\r\n", with: "\n")
+    let (frontText, body) = FrontMatter.split(text)
+    var front: YAMLMap?
+    if let frontText, !frontText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+      do {
+        if let node = try YAMLReader.parse(Data(frontText.utf8), file: file) {
+          front = try YAMLMap(node, file: file, path: "")
+        }
+      } catch {
+        var e = error
+        if let line = e.line { e.line = line + 1 }  // after the opening ---
+        return .failure(ImportProblem(file: file, field: e.field, message: "front matter: " + e.description))
+      }
+    }
+    var warnings: [String] = []
+    func string(_ key: String) -> String? {
+      guard let value = try? front?.string(key) else { return nil }
+      let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+      return trimmed.isEmpty ? nil : trimmed
+    }
+    func strings(_ key: String) -> [String] {
+      if let list = try? front?.strings(key) { return list.filter { !$0.isEmpty } }
+      return string(key).map { [$0] } ?? []
+    }
+    var zoneWarned = false
+    func time(_ text: String, field: String) -> Result<Date, ImportProblem> {
+      guard let parsed = ImportTime.parse(text, zone: zone) else {
+        return .failure(ImportProblem(file: file, field: field, message: "'\(text)' is not a time; expected one such as 2021-06-30T08:32:00Z or 2021-06-30 08:32"))
+      }
+      if !parsed.hadZone && !zoneWarned {
+        zoneWarned = true
+        warnings.append("\(file): \(field): '\(text)' has no time zone; read in \(settings.timezone) (timezone in git-incident.yaml) as \(RFC3339.format(parsed.date))")
+      }
+      return .success(parsed.date)
+    }
+
+    // Times.
+    var startedAt: Date?
+    for key in ["start_time", "started_at", "date"] {
+      if let value = string(key) {
+        switch time(value, field: key) {
+        case .failure(let p): return .failure(p)
+        case .success(let d): startedAt = d
+        }
+        break
+      } else if front?.node(key) != nil {
+        warnings.append("\(file): \(key): empty; looking for the start elsewhere")
+      }
+    }
+    // Timeline rows and cState track entries.
+    var notes: [(at: Date, text: String)] = []
+    var lineNumber = (frontText.map { $0.split(separator: "\n", omittingEmptySubsequences: false).count + 2 } ?? 0)
+    var previous = ""
+    for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
+      lineNumber += 1
+      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      if trimmed.hasPrefix("|") {
+        let cells = trimmed.split(separator: "|", omittingEmptySubsequences: false).dropFirst()
+          .map { $0.trimmingCharacters(in: .whitespaces) }
+        if cells.count >= 2, cells[0].count >= 10, cells[0].first?.isNumber == true,
+          let parsed = ImportTime.parse(cells[0], zone: zone)
+        {
+          if !parsed.hadZone && !zoneWarned {
+            zoneWarned = true
+            warnings.append("\(file): line \(lineNumber): '\(cells[0])' has no time zone; read in \(settings.timezone) (timezone in git-incident.yaml)")
+          }
+          let note = cells[1...].filter { !$0.isEmpty }.joined(separator: " | ")
+          if !note.isEmpty { notes.append((parsed.date, note)) }
+        }
+      }
+      if let marker = trimmed.range(of: #"\{\{<\s*track\s+"([^"]+)"\s*>\}\}"#, options: .regularExpression) {
+        let inside = trimmed[marker]
+        if let q1 = inside.firstIndex(of: "\""), let q2 = inside[inside.index(after: q1)...].firstIndex(of: "\"") {
+          let when = String(inside[inside.index(after: q1)..<q2])
+          if let parsed = ImportTime.parse(when, zone: zone) {
+            if !parsed.hadZone && !zoneWarned {
+              zoneWarned = true
+              warnings.append("\(file): line \(lineNumber): '\(when)' has no time zone; read in \(settings.timezone) (timezone in git-incident.yaml)")
+            }
+            var note = trimmed.replacingCharacters(in: marker, with: "").trimmingCharacters(in: .whitespaces)
+            if note.isEmpty { note = previous }
+            if !note.isEmpty { notes.append((parsed.date, note)) }
+          }
+        }
+      }
+      if !trimmed.isEmpty { previous = trimmed } 
+    }
+
+    // Title.
+    let fileName = (file as NSString).lastPathComponent
+    var title = string("title")
+    if title == nil {
+      for line in body.split(separator: "\n") where line.hasPrefix("# ") {
+        title = line.dropFirst(2).trimmingCharacters(in: .whitespaces)
+        break
+      }
+    }
+    if title == nil || title!.isEmpty {
+      let paragraph = body.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        .first { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("|") && !$0.lowercased().hasPrefix("internal post-mortem") }
+      if let paragraph {
+        var sentence = paragraph.prefix { $0 != "." && $0 != "!" && $0 != "?" }
+        if sentence.count > 100 { sentence = sentence.prefix(99) + "…" }
+        let company = string("company")
+        title = (company.map { "\($0): " } ?? "") + String(sentence).trimmingCharacters(in: .whitespaces)
+      }
+    }
+    if title == nil || title!.isEmpty { title = (fileName as NSString).deletingPathExtension }
+    let finalTitle = title!.split(whereSeparator: \.isNewline).joined(separator: " ")
+
+    let nameDate = fileName.count >= 10 ? ImportTime.parse(String(fileName.prefix(10)), zone: zone)?.date : nil
+    if startedAt == nil { startedAt = notes.map(\.at).min() }
+    if startedAt == nil { startedAt = nameDate }
+    var publishedAt: Date?
+    if startedAt == nil, let published = string("source_published_at") ?? string("published_at") {
+      if case .success(let d) = time(published, field: front?.node("source_published_at") != nil ? "source_published_at" : "published_at") {
+        publishedAt = d
+        warnings.append("\(file): no start time (start_time, date, a timeline table or a date in the file name); started_at left unset and the incident dated by when its postmortem was published (\(RFC3339.format(d)))")
+      }
+    }
+    guard let started = startedAt ?? publishedAt else {
+      return problem("start_time", "no time found: the front matter has no start_time, date or source_published_at, there is no timeline table and no date in the file name; add `start_time: 2021-06-30T08:32:00Z` to the front matter")
+    }
+    if let nameDate, abs(nameDate.timeIntervalSince(started)) >= 86_400 * 2 {
+      warnings.append("\(file): the date in the file name (\(fileName.prefix(10))) disagrees with the start \(RFC3339.format(started)); using the start")
+    }
+    var resolvedAt: Date?
+    for key in ["end_time", "resolvedWhen", "resolved_at"] {
+      if let value = string(key) {
+        switch time(value, field: key) {
+        case .failure(let p): return .failure(p)
+        case .success(let d): resolvedAt = d
+        }
+        break
+      }
+    }
+    if let r = resolvedAt, r < started {
+      warnings.append("\(file): end time \(RFC3339.format(r)) is before the start \(RFC3339.format(started)); resolved_at left unset")
+      resolvedAt = nil
+    }
+    for (name, value) in [("start", Optional(started)), ("end", resolvedAt)] {
+      if let value, value.timeIntervalSince(now) > Lifecycle.futureTolerance {
+        return problem(name == "start" ? "start_time" : "end_time", "\(RFC3339.format(value)) is in the future")
+      }
+    }
+    var status = IncidentStatus.resolved
+    if let resolved = string("resolved")?.lowercased(), ["false", "no"].contains(resolved) {
+      status = .active
+      resolvedAt = nil
+      warnings.append("\(file): resolved: false; imported as active")
+    }
+
+    // Severity.
+    var severity = ImportSeverity.level(2, settings: settings)
+    if let given = string("severity") {
+      if let level = settings.severity(named: given) {
+        severity = level.name
+      } else if let position = cstateSeverity[given.lowercased()] {
+        severity = ImportSeverity.level(position, settings: settings)
+      } else {
+        warnings.append("\(file): severity: '\(given)' is neither a defined severity nor down, disrupted or notice; using \(severity)")
+      }
+    }
+
+    var incident = Incident(id: ImportSeverity.placeholderID, title: finalTitle, kind: .outage, severity: severity, status: status)
+    incident.summary = string("summary") ?? summaryParagraph(body)
+    var services = strings("affected")
+    if services.isEmpty { services = strings("product") }
+    incident.services = Lifecycle.unique(services)
+    incident.labels = Lifecycle.unique(strings("categories"))
+    incident.times.startedAt = startedAt
+    incident.times.reportedAt = started
+    incident.times.resolvedAt = resolvedAt
+
+    var timeline = Timeline()
+    var declared = TimelineEvent(at: started, by: "", type: "declared", text: finalTitle)
+    declared.to = severity
+    timeline.insert(declared)
+    for note in notes.sorted(by: { $0.at < $1.at }) {
+      timeline.insert(TimelineEvent(at: note.at, by: "", type: "note", text: note.text))
+    }
+    if let resolvedAt {
+      var e = TimelineEvent(at: resolvedAt, by: "", type: "status", text: nil)
+      e.to = IncidentStatus.resolved.rawValue
+      timeline.insert(e)
+    }
+
+    // postmortem.md: status published, the original keys, the original body.
+    var pairs: [(String, Node)] = [("status", CanonicalYAML.scalar("published"))]
+    if front?.node("title") == nil { pairs.append(("title", CanonicalYAML.scalar(finalTitle))) }
+    for pair in front?.unknownPairs(known: ["status"]) ?? [] {
+      pairs.append((pair.key, CanonicalYAML.canonical(pair.value)))
+    }
+    let frontOut = CanonicalYAML.emit(CanonicalYAML.mapping(pairs))
+    var bodyOut = body
+    while bodyOut.hasPrefix("\n") { bodyOut.removeFirst() }
+    let postmortem = "---\n" + frontOut + "---\n\n" + bodyOut + (bodyOut.hasSuffix("\n") ? "" : "\n")
+
+    let sourceID = string("uuid") ?? string("id") ?? fileName
+    return .success(ImportDraft(
+      file: file, source: IncidentSource(system: ImportSystem.markdown.rawValue, id: sourceID),
+      date: started, warnings: warnings,
+      plan: .snapshot(SnapshotPlan(incident: incident, timeline: timeline, postmortem: Data(postmortem.utf8)))))
+  }
+
+  /// The first paragraph under a `## Summary` heading, else the first paragraph of text.
+  static func summaryParagraph(_ body: String) -> String? {
+    let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    var start = lines.firstIndex { $0.lowercased().hasPrefix("## summary") }.map { $0 + 1 } ?? 0
+    while start < lines.count, lines[start].isEmpty || lines[start].hasPrefix("#") || lines[start].lowercased().hasPrefix("internal post-mortem") {
+      start += 1
+    }
+    var paragraph: [String] = []
+    var i = start
+    while i < lines.count, !lines[i].isEmpty, !lines[i].hasPrefix("#") {
+      paragraph.append(lines[i])
+      i += 1
+    }
+    let text = paragraph.joined(separator: " ")
+      .replacingOccurrences(of: #"\{\{<[^}]*>\}\}"#, with: "", options: .regularExpression)
+      .trimmingCharacters(in: .whitespaces)
+    return text.isEmpty ? nil : text
+  }
+}

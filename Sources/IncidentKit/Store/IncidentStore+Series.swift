@@ -1,0 +1,124 @@
+import Foundation
+import Git
+
+/// The result of a series of commits written in one go (an import).
+public struct SeriesResult: Sendable {
+  /// The new commits, oldest first; empty when there was nothing to write.
+  public var commits: [ObjectID]
+  /// The branch moved (`refs/heads/main`); nil when nothing was written.
+  public var branch: String?
+  /// Problems after the commits landed (for example the index could not be updated).
+  public var warnings: [String]
+}
+
+extension IncidentStore {
+  /// From this many commits on, a series writes its objects as one pack file.
+  static let packThreshold = 64
+
+  /// Makes a chain of commits on the branch HEAD names and moves the branch once, for imports
+  /// of many incidents.
+  ///
+  /// The same rules as ``commit(identity:guarded:build:)``, with the work done once for the
+  /// whole chain: under this tool's repository lock, read the tip, let `build` compute every
+  /// commit from the tip's tree, refuse if any written path has uncommitted changes, then write
+  /// each commit on top of the previous one (each tree built from the previous tree with
+  /// `git_tree_create_updated`, so only the trees on the written paths are rewritten and
+  /// nothing re-reads the whole tree), move the branch from the old tip to the last commit
+  /// with one compare-and-swap (retrying from the top when another writer moved it), and
+  /// finally write the last version of each written file into the work tree and index. Either
+  /// the whole chain lands or none of it: a failure leaves only unreferenced objects. A chain of
+  /// ``packThreshold`` commits or more holds its objects in memory and writes them as one pack
+  /// file (``Repository/withObjectsInMemory(_:)``), not as one loose file each.
+  ///
+  /// - Parameters:
+  ///   - identity: author and (unless `GIT_COMMITTER_*` say otherwise) committer.
+  ///   - build: computes the commits, oldest first, from the tip's tree; may throw to refuse.
+  ///     Each commit's ``PendingCommit/authorDate`` sets its author date; committer dates are
+  ///     now.
+  /// - Throws: ``IncidentError`` from `build`, ``IncidentError/uncommittedChanges(_:)``,
+  ///   ``IncidentError/detachedHead``, ``IncidentError/tooManyRetries(_:)``, or
+  ///   ``IncidentError/git(_:)``.
+  func commitSeries(
+    identity: Identity,
+    build: (Tree?) throws(IncidentError) -> [PendingCommit]
+  ) throws(IncidentError) -> SeriesResult {
+    let lock = RepositoryLock(gitDirectory: repository.gitDirectory)
+    defer { withExtendedLifetime(lock) {} }
+    let committerIdentity = identity.committer(environment: environment)
+    let committer = Signature(
+      name: committerIdentity.name, email: committerIdentity.email, date: now)
+    for _ in 0..<Self.maxAttempts {
+      let branch: String
+      let tip: ObjectID?
+      do {
+        switch try repository.head() {
+        case .detached: throw IncidentError.detachedHead
+        case .branch(let name, let id):
+          branch = name
+          tip = id
+        }
+      } catch let error as IncidentError {
+        throw error
+      } catch {
+        throw .git(error as! GitError)
+      }
+      let tree: Tree?
+      do { tree = try tip.map { id throws(GitError) in try repository.commit(id).tree() } } catch {
+        throw .git(error)
+      }
+      let series = try build(tree)
+      guard !series.isEmpty else { return SeriesResult(commits: [], branch: nil, warnings: []) }
+      var finalFiles: [String: Data] = [:]
+      var order: [String] = []
+      for pending in series {
+        for file in pending.files {
+          if finalFiles.updateValue(file.data, forKey: file.path) == nil { order.append(file.path) }
+        }
+      }
+      try checkClean(order.sorted(), against: tree)
+      var commits: [ObjectID] = []
+      do {
+        // Long chains: a handle of its own, whose new objects are held in memory and written as
+        // one pack (which also holds the objects the new trees reach, so not for short ones).
+        let packed = series.count >= Self.packThreshold
+        let writer = packed ? try Repository.open(at: repository.gitDirectory, search: false) : repository
+        let write = { (body: () throws(GitError) -> Void) throws(GitError) in
+          if packed { try writer.withObjectsInMemory(body) } else { try body() }
+        }
+        try write { () throws(GitError) in
+        var currentTree = tree?.id
+        var parent = tip
+        for pending in series {
+          var updates: [Repository.TreeUpdate] = []
+          for file in pending.files {
+            updates.append(.upsert(path: file.path, blob: try writer.createBlob(file.data)))
+          }
+          let newTree = try writer.createTree(updating: currentTree, with: updates)
+          let author = Signature(
+            name: identity.name, email: identity.email, date: pending.authorDate ?? now)
+          let commit = try writer.createCommit(
+            tree: newTree, parents: parent.map { [$0] } ?? [], author: author,
+            committer: committer, message: pending.message.text)
+          commits.append(commit)
+          currentTree = newTree
+          parent = commit
+        }
+        }
+      } catch {
+        throw .git(error)
+      }
+      do {
+        try repository.updateReference(
+          branch, to: commits[commits.count - 1], expecting: tip,
+          message: "git-incident: \(commits.count) commits (\(series[0].message.subject))")
+      } catch let error where error.code == .modified || error.code == .exists || error.code == .locked {
+        continue
+      } catch {
+        throw .git(error)
+      }
+      let warnings = updateWorkTree(order.map { ($0, finalFiles[$0]!) })
+      return SeriesResult(commits: commits, branch: branch, warnings: warnings)
+    }
+    throw .tooManyRetries(Self.maxAttempts)
+  }
+}
