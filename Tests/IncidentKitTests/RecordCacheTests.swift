@@ -143,4 +143,38 @@ struct RecordCacheTests {
       #expect(query == other)
     }
   }
+
+  /// The byte-level ID check accepts exactly what the earlier split-based rule accepted.
+  @Test func idCheckMatchesTheReferenceRule() {
+    func reference(_ text: String) -> Bool {
+      let upper = text.uppercased()
+      let parts = upper.split(separator: "-", omittingEmptySubsequences: false)
+      guard parts.count == 3, IncidentID.isValidPrefix(String(parts[0])) else { return false }
+      let date = Array(parts[1].utf8)
+      guard date.count == 8, date.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return false }
+      let random = Array(parts[2].utf8)
+      return random.count == 4 && random.allSatisfy { IncidentID.crockford.contains($0) }
+    }
+    var samples = ["INC-20261129-7K3Q", "inc-20261129-7k3q", "A-00000000-0000", "ABCDEFGHIJ-20261129-ZZZZ",
+                   "ABCDEFGHIJK-20261129-ZZZZ", "INC-2026112-7K3Q", "INC-20261129-7K3", "INC-20261129-7K3QQ",
+                   "INC-20261129-IL0U", "1NC-20261129-7K3Q", "INC--20261129-7K3Q", "INC-20261129--7K3", "",
+                   "INC-2026-1129-7K3Q", "INC-20261129-7K3Q ", "ÉNC-20261129-7K3Q", "INC-２０261129-7K3Q"]
+    var rng = SystemRandomNumberGenerator()
+    let alphabet = Array("AZaz09IiLlOoUu-_ é".unicodeScalars)
+    for _ in 0..<5000 {
+      var base = Array(samples[Int(rng.next() % 4)].unicodeScalars)
+      for _ in 0..<(1 + Int(rng.next() % 3)) {
+        let i = Int(rng.next() % UInt64(base.count + 1))
+        switch rng.next() % 3 {
+        case 0 where i < base.count: base.remove(at: i)
+        case 1 where i < base.count: base[i] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+        default: base.insert(alphabet[Int(rng.next() % UInt64(alphabet.count))], at: i)
+        }
+      }
+      samples.append(String(String.UnicodeScalarView(base)))
+    }
+    for text in samples {
+      #expect((IncidentID(text) != nil) == reference(text), "\(text)")
+    }
+  }
 }
