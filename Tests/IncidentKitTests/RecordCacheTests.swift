@@ -178,3 +178,25 @@ struct RecordCacheTests {
     }
   }
 }
+
+@Suite("Work tree writes")
+struct WorkTreeFileTests {
+  @Test func writesCreateFoldersReplaceByRenameAndLeaveNothingBehind() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("wt-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.path + "/incidents/2026/INC-20261129-7K3Q/timeline.yaml"
+    try WorkTreeFile.write(Data("one\n".utf8), to: path)
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "one\n")
+    try WorkTreeFile.write(Data("two\n".utf8), to: path)
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == "two\n")
+    let folder = (path as NSString).deletingLastPathComponent
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["timeline.yaml"])
+    let mask = umask(0)
+    umask(mask)
+    let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+    #expect(mode == 0o666 & ~Int(mask))
+    #expect(throws: WorkTreeFile.Failure.self) {
+      try WorkTreeFile.write(Data(), to: path + "/not-a-folder/x")
+    }
+  }
+}

@@ -148,13 +148,10 @@ extension IncidentStore {
     guard let workdir = repository.workingDirectory else { return [] }
     var warnings: [String] = []
     for file in files {
-      let url = URL(fileURLWithPath: workdir + "/" + file.path)
       do {
-        try FileManager.default.createDirectory(
-          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try file.data.write(to: url, options: .atomic)
+        try WorkTreeFile.write(file.data, to: workdir + "/" + file.path)
       } catch {
-        warnings.append("committed, but could not write \(file.path) in the work tree: \(error.localizedDescription); run `git checkout -- \(file.path)`")
+        warnings.append("committed, but could not write \(file.path) in the work tree: \(error.description); run `git checkout -- \(file.path)`")
       }
     }
     do {
