@@ -13,12 +13,17 @@ struct Options {
   var keep = false
   var workdir: String?
   var binary: String?
+  var importCount = 1000
+  var jsonFile: String?
 
   static let usage = """
-    usage: incident-bench [--sizes 1000,10000] [--runs N] [--json] [--keep] [--workdir DIR] [--binary PATH]
+    usage: incident-bench [--sizes 1000,10000] [--runs N] [--import N] [--json] [--json-file PATH] [--keep] [--workdir DIR] [--binary PATH]
       --sizes    incident counts of the generated repositories (default 1000,10000)
       --runs     timed runs per measurement, after one untimed warm-up (default 5); medians are shown
+      --import   incidents imported in one command, into a fresh repository, vs git fast-import
+                 (default 1000; 0 skips it; at most 3 runs)
       --json     print JSON instead of the table
+      --json-file PATH  also write the JSON to PATH (with the table on standard output)
       --keep     keep the generated repositories (in --workdir)
       --binary   the git-incident to time (default: next to this executable, from the same
                  `swift build -c release`)
@@ -41,7 +46,11 @@ struct Options {
       case "--runs":
         guard let n = Int(try value()), n > 0 else { throw BenchError("--runs takes a positive number") }
         runs = n
+      case "--import":
+        guard let n = Int(try value()), n >= 0 else { throw BenchError("--import takes a number") }
+        importCount = n
       case "--json": json = true
+      case "--json-file": jsonFile = try value()
       case "--keep": keep = true
       case "--workdir": workdir = try value()
       case "--binary": binary = try value()
@@ -87,6 +96,8 @@ struct Report: Codable {
   var binary: String
   var gitVersion: String
   var sizes: [SizeResult]
+  /// Importing `--import` generated incidents into a fresh repository (independent of size).
+  var imports: Measurement?
 }
 
 func median(_ xs: [Double]) -> Double {
@@ -281,34 +292,6 @@ final class Bench {
       out.append(skipped("stats", "skipped: not available"))
     }
 
-    // import N generated incidents in one command vs git fast-import of the same files.
-    if available(["import", "markdown"]) {
-      let folder = root + "/markdown-\(count)"
-      try? FileManager.default.removeItem(atPath: folder)
-      let names = try generator.markdown(count: count, in: folder)
-      let stream = root + "/fast-import-\(count).stream"
-      try Generator.fastImportStream(folder: folder, names: names).write(to: URL(fileURLWithPath: stream))
-      var ours: [ProcessRun] = []
-      var base: [Double] = []
-      for i in 0..<min(options.runs, 3) {
-        let target = root + "/import-\(count)-\(i)"
-        try? FileManager.default.removeItem(atPath: target)
-        _ = try checked(try run([tool, "init", "-C", target]), "init")
-        ours.append(try checked(try run([tool, "-C", target, "import", "markdown", folder]), "import markdown"))
-        try? FileManager.default.removeItem(atPath: target)
-        let bare = root + "/fast-import-\(count)-\(i)"
-        try? FileManager.default.removeItem(atPath: bare)
-        _ = try checked(try run([git, "init", "-q", bare]), "git init")
-        base.append(try checked(try run([git, "-C", bare, "fast-import", "--quiet"], stdin: stream), "fast-import").seconds)
-        try? FileManager.default.removeItem(atPath: bare)
-      }
-      out.append(measurement(
-        "import \(count) (markdown)", ours: ours, baseline: "git fast-import, \(count) commits",
-        base: base, target: "<= 2x", check: { _, ratio in (ratio ?? 9) <= 2 }))
-    } else {
-      out.append(skipped("import \(count) (markdown)", "skipped: not available"))
-    }
-
     // Peak memory of list (the largest over the cold and warm runs above).
     var memory = measurement("peak memory of list --json", ours: cold + warm)
     memory.seconds = nil
@@ -323,6 +306,36 @@ final class Bench {
       generateSeconds: generated.seconds, measurements: out)
   }
 
+  /// Imports `count` generated Markdown postmortems in one command into a fresh repository,
+  /// against `git fast-import` of the same files as `count` commits.
+  func importMeasurement(_ count: Int) throws -> Measurement {
+    let name = "import \(count) (markdown, fresh repository)"
+    guard available(["import", "markdown"]) else { return skipped(name, "skipped: not available") }
+    let folder = root + "/markdown-\(count)"
+    try? FileManager.default.removeItem(atPath: folder)
+    log("generating \(count) Markdown postmortems for import ...")
+    let names = try generator.markdown(count: count, in: folder)
+    let stream = root + "/fast-import-\(count).stream"
+    try Generator.fastImportStream(folder: folder, names: names).write(to: URL(fileURLWithPath: stream))
+    var ours: [ProcessRun] = []
+    var base: [Double] = []
+    for i in 0..<min(options.runs, 3) {
+      let target = root + "/import-\(count)-\(i)"
+      try? FileManager.default.removeItem(atPath: target)
+      _ = try checked(try run([tool, "init", "-C", target]), "init")
+      ours.append(try checked(try run([tool, "-C", target, "import", "markdown", folder]), "import markdown"))
+      try? FileManager.default.removeItem(atPath: target)
+      let bare = root + "/fast-import-\(count)-\(i)"
+      try? FileManager.default.removeItem(atPath: bare)
+      _ = try checked(try run([git, "init", "-q", bare]), "git init")
+      base.append(try checked(try run([git, "-C", bare, "fast-import", "--quiet"], stdin: stream), "fast-import").seconds)
+      try? FileManager.default.removeItem(atPath: bare)
+    }
+    return measurement(
+      name, ours: ours, baseline: "git fast-import, \(count) commits", base: base,
+      target: "<= 2x", check: { _, ratio in (ratio ?? 9) <= 2 })
+  }
+
   func log(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
   }
@@ -333,6 +346,24 @@ func formatTime(_ s: Double?) -> String {
   return s >= 1 ? String(format: "%.2f s", s) : String(format: "%.1f ms", s * 1000)
 }
 
+func row(_ m: Measurement) -> [String] {
+  if let why = m.skipped { return [m.name, why, "", "", "", "", "", ""] }
+  return [
+    m.name, formatTime(m.seconds), m.baseline ?? "-", formatTime(m.baselineSeconds),
+    m.ratio.map { String(format: "%.2fx", $0) } ?? "-",
+    m.peakBytes.map { String(format: "%.1f MB", Double($0) / 1_048_576) } ?? "-",
+    m.target ?? "", m.met.map { $0 ? "met" : "MISSED" } ?? "",
+  ]
+}
+
+func render(_ rows: [[String]]) -> String {
+  let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+  return rows.map { row in
+    row.enumerated().map { c, cell in cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
+      .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
+  }.joined()
+}
+
 func table(_ report: Report) -> String {
   var out = "incident-bench: medians of \(report.runs) runs (after one warm-up), \(report.cores) cores, "
     + "load average \(report.loadAverage.map { String(format: "%.2f", $0) }.joined(separator: " ")) at start\n"
@@ -340,23 +371,15 @@ func table(_ report: Report) -> String {
   for size in report.sizes {
     out += "\n\(size.incidents) incidents, \(size.commits) commits (generated in \(String(format: "%.1f", size.generateSeconds)) s)\n"
     var rows = [["measurement", "git-incident", "baseline", "baseline time", "ratio", "peak RSS", "target", ""]]
-    for m in size.measurements {
-      if let why = m.skipped {
-        rows.append([m.name, why, "", "", "", "", "", ""])
-        continue
-      }
-      rows.append([
-        m.name, formatTime(m.seconds), m.baseline ?? "-", formatTime(m.baselineSeconds),
-        m.ratio.map { String(format: "%.2fx", $0) } ?? "-",
-        m.peakBytes.map { String(format: "%.1f MB", Double($0) / 1_048_576) } ?? "-",
-        m.target ?? "", m.met.map { $0 ? "met" : "MISSED" } ?? "",
-      ])
-    }
-    let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
-    for row in rows {
-      out += row.enumerated().map { c, cell in cell.padding(toLength: widths[c], withPad: " ", startingAt: 0) }
-        .joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n"
-    }
+    for m in size.measurements { rows.append(row(m)) }
+    out += render(rows)
+  }
+  if let m = report.imports {
+    out += "\nimport (independent of the sizes above)\n"
+    out += render([
+      ["measurement", "git-incident", "baseline", "baseline time", "ratio", "peak RSS", "target", ""],
+      row(m),
+    ])
   }
   return out
 }
@@ -369,14 +392,17 @@ do {
     .trimmingCharacters(in: .whitespacesAndNewlines) ?? "git"
   var sizes: [SizeResult] = []
   for count in options.sizes { sizes.append(try bench.size(count)) }
+  let imports = options.importCount > 0 ? try bench.importMeasurement(options.importCount) : nil
   if !options.keep { try? FileManager.default.removeItem(atPath: bench.root) }
   let report = Report(
     runs: options.runs, cores: ProcessInfo.processInfo.activeProcessorCount, loadAverage: load,
-    binary: bench.tool, gitVersion: version, sizes: sizes)
+    binary: bench.tool, gitVersion: version, sizes: sizes, imports: imports)
+  let encoder = JSONEncoder()
+  encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+  let json = try encoder.encode(report)
+  if let path = options.jsonFile { try json.write(to: URL(fileURLWithPath: path)) }
   if options.json {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    print(String(decoding: json, as: UTF8.self))
   } else {
     print(table(report), terminator: "")
   }

@@ -147,16 +147,28 @@ extension IncidentStore {
   func updateWorkTree(_ files: [(path: String, data: Data)]) -> [String] {
     guard let workdir = repository.workingDirectory else { return [] }
     var warnings: [String] = []
+    var written: [Bool] = []
     for file in files {
       do {
         try WorkTreeFile.write(file.data, to: workdir + "/" + file.path)
+        written.append(true)
       } catch {
+        written.append(false)
         warnings.append("committed, but could not write \(file.path) in the work tree: \(error.description); run `git checkout -- \(file.path)`")
       }
     }
     do {
       if let index = try repository.index() {
-        for file in files { try index.add(path: file.path) }
+        for (file, ok) in zip(files, written) {
+          if ok {
+            // The file holds exactly the committed blob: stage that blob with the file's
+            // metadata, without reading and hashing the file again.
+            try index.add(
+              path: file.path, blob: ObjectID.blob(hashing: file.data), file: workdir + "/" + file.path)
+          } else {
+            try index.add(path: file.path)
+          }
+        }
         try index.write()
       }
     } catch {
