@@ -95,8 +95,7 @@ final class RecordCache {
 
   func incident(_ blob: ObjectID) -> Incident? {
     let key = CacheKey(blob)
-    guard let bytes = payload(.incident, key) else { return nil }
-    var r = ByteReader(bytes)
+    guard var r = payload(.incident, key) else { return nil }
     guard let value = try? CacheCoding.decodeIncident(&r), r.isAtEnd else {
       drop(.incident, key)
       return nil
@@ -106,8 +105,7 @@ final class RecordCache {
 
   func timeline(_ blob: ObjectID) -> Timeline? {
     let key = CacheKey(blob)
-    guard let bytes = payload(.timeline, key) else { return nil }
-    var r = ByteReader(bytes)
+    guard var r = payload(.timeline, key) else { return nil }
     guard let value = try? CacheCoding.decodeTimeline(&r), r.isAtEnd else {
       drop(.timeline, key)
       return nil
@@ -120,8 +118,7 @@ final class RecordCache {
   }
 
   func folder(key: CacheKey) -> Folder? {
-    guard let bytes = payload(.folder, key) else { return nil }
-    var r = ByteReader(bytes)
+    guard var r = payload(.folder, key) else { return nil }
     guard let value = try? Self.decodeFolder(&r) else {
       drop(.folder, key)
       return nil
@@ -132,8 +129,7 @@ final class RecordCache {
   /// The incident folders of an `incidents` tree, as (ID text, folder tree), sorted by ID.
   func listing(_ tree: ObjectID) -> [(id: String, folder: CacheKey)]? {
     let key = CacheKey(tree)
-    guard let bytes = payload(.listing, key) else { return nil }
-    var r = ByteReader(bytes)
+    guard var r = payload(.listing, key) else { return nil }
     do {
       let count = Int(try r.u32())
       try r.need(count * 24)
@@ -214,30 +210,39 @@ final class RecordCache {
     whole = bytes
   }
 
-  /// The payload of an entry: from the overlay, else from the snapshot (checksum verified).
-  private func payload(_ kind: Kind, _ key: CacheKey) -> [UInt8]? {
+  /// A reader over an entry's payload: from the overlay, else from the snapshot (checksum
+  /// verified; read in place when the whole file is in memory).
+  private func payload(_ kind: Kind, _ key: CacheKey) -> ByteReader? {
     open()
     guard enabled else { return nil }
-    if let hit = overlay[kind]?[key] { return hit }
+    if let hit = overlay[kind]?[key] { return ByteReader(hit) }
     guard count > 0, !damaged.contains(key), let at = find(kind, key) else { return nil }
     var r = ByteReader(index, from: at + 24, to: at + Self.indexRecordSize)
     guard let offset = try? r.u32(), let length = try? r.u32(), let checksum = try? r.u64() else {
       return nil
     }
-    let bytes: [UInt8]?
+    let start = Int(offset)
+    let end = start + Int(length)
+    var reader: ByteReader?
     if let whole {
-      let start = Int(offset)
-      let end = start + Int(length)
-      bytes = end <= whole.count ? Array(whole[start..<end]) : nil
-    } else {
-      bytes = Self.read(fd, at: Int(offset), count: Int(length))
+      if end <= whole.count, cacheChecksum(whole, from: start, to: end) == checksum {
+        reader = ByteReader(whole, from: start, to: end)
+      }
+    } else if let bytes = Self.read(fd, at: start, count: Int(length)), cacheChecksum(bytes) == checksum {
+      reader = ByteReader(bytes)
     }
-    guard let bytes, cacheChecksum(bytes) == checksum else {
+    guard let reader else {
       damaged.insert(key)
       snapshotNeedsRewrite = true
       return nil
     }
-    return bytes
+    return reader
+  }
+
+  /// The bytes of an entry's payload (for rewriting the snapshot).
+  private func payloadBytes(_ kind: Kind, _ key: CacheKey) -> [UInt8]? {
+    guard let r = payload(kind, key) else { return nil }
+    return Array(r.bytes[r.offset..<r.end])
   }
 
   /// Binary search of the index; the byte offset of the record, or nil.
@@ -402,13 +407,13 @@ final class RecordCache {
         seen.insert(key)
       }
       for key in live?[kind] ?? [] where !seen.contains(key) {
-        if let bytes = payload(kind, key) { entries.append((kind, key, bytes)) }
+        if let bytes = payloadBytes(kind, key) { entries.append((kind, key, bytes)) }
       }
       if live == nil {
         for i in 0..<count where index[i * Self.indexRecordSize] == kind.rawValue {
           var r = ByteReader(index, from: i * Self.indexRecordSize + 4)
           guard let key = try? CacheKey(reading: &r), !seen.contains(key),
-            let bytes = payload(kind, key)
+            let bytes = payloadBytes(kind, key)
           else { continue }
           entries.append((kind, key, bytes))
         }
