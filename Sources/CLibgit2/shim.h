@@ -5,11 +5,15 @@
 #include <git2.h>
 #include <git2/sys/commit.h>
 #include <git2/sys/mempack.h>
-// git_libgit2_opts is variadic, which Swift cannot call: one wrapper per option used.
-static inline int clibgit2_set_strict_hash_verification(int enabled) {
-  return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
-}
-static inline int clibgit2_set_cache_object_limit(git_object_t type, size_t size) {
+
+// git_libgit2_opts is variadic, which Swift cannot call: one fixed-argument wrapper per option.
+static inline int git_incident_set_cache_object_limit(git_object_t type, size_t size) {
   return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, type, size);
+}
+static inline int git_incident_set_cache_max_size(ssize_t bytes) {
+  return git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, bytes);
+}
+static inline int git_incident_set_strict_hash_verification(int enabled) {
+  return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
 }
 #endif

@@ -67,7 +67,7 @@ public final class Tree {
     return try repository.tree(entry.id)
   }
 
-  private static func makeEntry(_ entry: OpaquePointer?) -> Entry {
+  static func makeEntry(_ entry: OpaquePointer?) -> Entry {
     let name = String(cString: git_tree_entry_name(entry))
     let id = ObjectID(git_tree_entry_id(entry))
     let kind: Entry.Kind

@@ -22,9 +22,10 @@ public struct GitIncident: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       Init.self, Declare.self, Status.self, Reopen.self, Severity.self, Assign.self, Note.self,
-      Update.self, Show.self, List.self, History.self,
+      Update.self, Show.self, List.self, History.self, Blame.self, Audit.self,
       Postmortem.self, Action.self, Actions.self, TaskCommand.self, Due.self,
       Import.self, ExportCommand.self, StatsCommand.self, ReportCommand.self,
+      Sync.self, MergeDriverCommand.self,
     ]
   )
 

@@ -253,7 +253,8 @@ struct InterchangeAcceptanceTests {
       #expect(run.stderr.contains("8d9c6ffe-67d1-4a6b-8363-7c69182b4199.md: start_time: no time found"))
       #expect(run.stderr.contains("2018-05-25-us-east-conn-issues.md: date: '2018-04-25 04:13:00' has no time zone; read in UTC"), "\(run.stderr)")
       #expect(ids.count == 11)
-      let cstate = try #require(ids["2018-05-25-us-east-conn-issues.md"])
+      // Source IDs of files found in a folder are their paths relative to that folder.
+      let cstate = try #require(ids["cstate/2018-05-25-us-east-conn-issues.md"])
       let yaml = try String(contentsOf: repo.appendingPathComponent(Self.folder(of: cstate) + "/incident.yaml"), encoding: .utf8)
       started.append(yaml.split(separator: "\n").first { $0.hasPrefix("started_at:") }.map(String.init) ?? "")
 
@@ -269,7 +270,7 @@ struct InterchangeAcceptanceTests {
       #expect(postmortem.hasPrefix("---\nstatus: published\n"))
       #expect(postmortem.contains("\n---\n\nOn December 5, 2007, shortly after the release of the EVE Online: Trinity expansion"))
 
-      let dfds = try #require(ids["PM2021-006 - All services returning 503 in Kubernetes.md"])
+      let dfds = try #require(ids["dfds/PM2021-006 - All services returning 503 in Kubernetes.md"])
       let dfdsShow = try #require(try box.json(try box.incident(["show", dfds, "--json"], in: repo).stdout) as? [String: Any])
       #expect(dfdsShow["title"] as? String == "All services returning 503 in Kubernetes")
       let events = try #require(dfdsShow["timeline"] as? [[String: Any]])

@@ -373,7 +373,7 @@ struct PostmortemAcceptanceTests {
     #expect(all.last?["title"] as? String == "No due date")
     let open = try #require(try box.json(try box.incident(["actions", "--open", "--json"], in: repo).stdout) as? [Any])
     #expect(open.count == 5)
-    let bos = try #require(try box.json(try box.incident(["actions", "--owner", "BO@example", "--json"], in: repo).stdout) as? [[String: Any]])
+    let bos = try #require(try box.json(try box.incident(["actions", "--owner", "bo@example.com", "--json"], in: repo).stdout) as? [[String: Any]])
     #expect(bos.compactMap { $0["reference"] as? String } == [yesterday])
   }
 
@@ -387,7 +387,7 @@ struct PostmortemAcceptanceTests {
     defer { box.remove() }
     let repo = box.path("repo")
     try box.incident(["init", "-C", repo.path])
-    #expect(try box.git(["ls-files"], in: repo) == "git-incident.yaml\nplaybooks/data-breach.md\nplaybooks/service-outage.md\ntemplates/postmortem.md\n")
+    #expect(try box.git(["ls-files"], in: repo) == ".gitattributes\ngit-incident.yaml\nplaybooks/data-breach.md\nplaybooks/service-outage.md\ntemplates/postmortem.md\n")
     #expect(try box.commitCount(in: repo) == 1)
     let breach = try String(contentsOf: repo.appendingPathComponent("playbooks/data-breach.md"), encoding: .utf8)
     for step in ["Preserve evidence", "Contain", "Eradicate", "Recover", "Notify"] {

@@ -53,9 +53,22 @@ struct RecordCacheEndToEndTests {
       try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
       try "id: INC-20250102-BAD0\ntitle: Broken\nseverity: SEV2\nstatus: sleeping\n"
         .write(to: bad.appendingPathComponent("incident.yaml"), atomically: true, encoding: .utf8)
+      // Times out of order: `history` reads it (and may cache it), `list` and `show` refuse it.
+      let late = "INC-20250103-0RD3"
+      let lateFolder = repo.appendingPathComponent("incidents/2025/\(late)")
+      try FileManager.default.createDirectory(at: lateFolder, withIntermediateDirectories: true)
+      try """
+        id: \(late)
+        title: Out of order
+        kind: outage
+        severity: SEV3
+        status: active
+        started_at: "2025-01-03T10:00:00Z"
+        detected_at: "2025-01-03T09:00:00Z"
+        """.write(to: lateFolder.appendingPathComponent("incident.yaml"), atomically: true, encoding: .utf8)
       try box.git(["add", "incidents"], in: repo)
       try box.git(["commit", "-q", "-m", "Hand edits"], in: repo)
-      self.ids = ids + [hand]
+      self.ids = ids + [hand, late]
     }
 
     var cacheFile: URL { repo.appendingPathComponent(".git/git-incident/cache-v1.bin") }
@@ -79,6 +92,9 @@ struct RecordCacheEndToEndTests {
     #expect(!FileManager.default.fileExists(atPath: f.cacheFile.path), "off means no cache file")
     #expect(reference[0].contains("Checkout returns 500s"))
     #expect(reference[0].contains("'sleeping' is not a status"), "the invalid record is a warning")
+    #expect(reference[0].contains("is before started_at"), "the out-of-order record is a warning")
+    #expect(reference.last!.hasPrefix("[\"history\", \"INC-20250103-0RD3\", \"--json\"] -> 0"))
+    #expect(reference.last!.contains("Out of order"), "history reads the out-of-order record")
 
     try? FileManager.default.removeItem(at: f.cacheFile.deletingLastPathComponent())
     #expect(try f.outputs() == reference, "cold")

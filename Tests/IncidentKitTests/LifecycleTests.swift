@@ -86,6 +86,14 @@ struct LifecycleTests {
     }
     var published = context(2)
     published.postmortemStatus = "published"
+    // Published by hand without the approvals policy asks for is not enough.
+    do {
+      _ = try Lifecycle.apply(.status(.closed, at: nil, note: nil, reason: nil), to: sev2, context: published)
+      Issue.record("closing with a published postmortem without approvals was allowed")
+    } catch {
+      #expect(error.description == "\(sev2.incident.id) is SEV2 and policy requires a published postmortem with 1 approval before closing; its postmortem is published but has 0 of the 1 approvals policy requires (approvals by its authors do not count; a reviewer approves with `git incident postmortem approve \(sev2.incident.id)`)")
+    }
+    published.postmortemApprovals = 1
     #expect(try Lifecycle.apply(.status(.closed, at: nil, note: nil, reason: nil), to: sev2, context: published).0.incident.status == .closed)
   }
 

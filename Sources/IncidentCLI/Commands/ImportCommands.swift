@@ -9,9 +9,11 @@ extension GitIncident {
       discussion: """
         Each imported incident keeps source: {system, id}; a source already in the repository is \
         never imported again, so running an import twice adds nothing. A record with a bad or \
-        missing value is reported with its file and field and skipped; the rest is imported, \
-        and the command exits 1 to say that something was skipped. Times without a zone are read \
-        in the timezone git-incident.yaml sets (default UTC), with a warning.
+        missing value is reported with its file and field and skipped (an error); the rest is \
+        imported, and the command exits 1 to say that something was skipped. Times without a \
+        zone are read in the timezone the committed git-incident.yaml sets (default UTC), with a \
+        warning. Markdown source IDs are the file's path relative to the folder given (or its \
+        name when the file is given), so import the same folder to re-import without duplicates.
         Example: git incident import statuspage incidents/ --dry-run
         """,
       subcommands: [Statuspage.self, Veris.self, Markdown.self])
@@ -37,9 +39,11 @@ struct ImportArguments: ParsableArguments {
     var report = try store.importIncidents(system, paths: absolute, dryRun: dryRun, as: global.actor)
     let base = global.path.hasSuffix("/") ? global.path : global.path + "/"
     func shown(_ file: String) -> String { file.hasPrefix(base) ? String(file.dropFirst(base.count)) : file }
+    func shownInText(_ text: String) -> String { text.hasPrefix(base) ? String(text.dropFirst(base.count)) : text }
     report.skipped = report.skipped.map { ImportProblem(file: shown($0.file), field: $0.field, message: $0.message) }
-    report.warnings.forEach(Output.warning)
-    report.skipped.forEach { Output.warning("skipped \($0.description)") }
+    report.warnings.map(shownInText).forEach(Output.warning)
+    // A skipped record makes the exit code 1, so it is an error, not a warning.
+    report.skipped.forEach { Output.error("skipped \($0.description)") }
     if json {
       Output.print(Render.importJSON(report, file: shown).rendered())
     } else {

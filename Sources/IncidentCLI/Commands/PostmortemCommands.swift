@@ -185,10 +185,15 @@ extension GitIncident {
   struct Actions: ParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "List action items across all incidents, sorted by due date.",
-      discussion: "An item is overdue when it is open and its due date is before today's UTC date.")
+      discussion: """
+        An item is overdue when it is open and its due date is before today's UTC date. --owner \
+        matches the owner's whole name, whole email or whole "Name <email>", in any case \
+        (--owner "bo chen" or --owner bo@example.com, not --owner bo). Exits 1 after listing \
+        when an actions.yaml cannot be read.
+        """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Only items whose owner contains this text (any case).") var owner: String?
+    @Option(help: "Only items whose owner's whole name or whole email is this (any case).") var owner: String?
     @Flag(help: "Only open items.") var open = false
     @Flag(help: "Only open items past their due date.") var overdue = false
     @Flag(help: "Print JSON for scripts.") var json = false
@@ -220,6 +225,10 @@ extension GitIncident {
           ])
         }
         Output.print(Output.table(table))
+      }
+      if !problems.isEmpty {
+        Output.error("\(problems.count) file(s) could not be read and their items are not listed (see the warnings above)")
+        throw ExitCode.failure
       }
     }
   }

@@ -17,6 +17,13 @@ struct DateBound: ExpressibleByArgument {
   }
 
   static var defaultValueDescription: String { "a date (2026-11-01, UTC) or RFC 3339 time" }
+
+  /// Refuses `--until` at or before `--since` (nothing could match), a usage error.
+  static func validate(since: DateBound?, until: DateBound?) throws {
+    if let since, let until, until.date <= since.date {
+      throw ValidationError("--until (\(RFC3339.format(until.date))) must be after --since (\(RFC3339.format(since.date))); no incident can be declared in an empty period")
+    }
+  }
 }
 
 extension GitIncident {
@@ -54,6 +61,7 @@ extension GitIncident {
 
     func validate() throws {
       if open && closed { throw ValidationError("--open and --closed exclude each other") }
+      try DateBound.validate(since: since, until: until)
     }
 
     func run() throws {

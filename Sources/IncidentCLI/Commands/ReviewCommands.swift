@@ -16,6 +16,7 @@ struct FilterOptions: ParsableArguments {
 
   func validate() throws {
     if open && closed { throw ValidationError("--open and --closed exclude each other") }
+    try DateBound.validate(since: since, until: until)
   }
 
   var filter: IncidentFilter {
@@ -54,8 +55,12 @@ extension GitIncident {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var filters: FilterOptions
     @Option(help: "json, csv or markdown.") var format: ExportFormat = .json
-    @Option(help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write to this file instead of standard output (- is standard output).", valueName: "file"))
     var output: String?
+
+    func validate() throws {
+      try Output.validateTarget(output, option: "--output")
+    }
 
     func run() throws {
       let store = try global.store()
@@ -92,6 +97,7 @@ extension GitIncident {
 
     func validate() throws {
       if json && csv { throw ValidationError("--json and --csv exclude each other") }
+      try DateBound.validate(since: since, until: until)
     }
 
     func run() throws {
@@ -117,34 +123,79 @@ extension GitIncident {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Declared at or after this time.") var since: DateBound?
     @Option(help: "Declared before this time.") var until: DateBound?
-    @Option(help: ArgumentHelp("The HTML file to write.", valueName: "file")) var html: String
+    @Option(help: ArgumentHelp("The HTML file to write (- is standard output).", valueName: "file")) var html: String
+
+    func validate() throws {
+      try DateBound.validate(since: since, until: until)
+      try Output.validateTarget(html, option: "--html")
+    }
 
     func run() throws {
       let store = try global.store()
       let data = try store.reviewData(filter: IncidentFilter(since: since?.date, until: until?.date))
       data.problems.forEach(Output.warning)
       let stats = Stats(data, by: nil, since: since?.date, until: until?.date, now: Date())
-      let target = html.hasPrefix("/") ? html : (global.path as NSString).appendingPathComponent(html)
+      let toStdout = html == "-"
+      let target = toStdout ? global.path + "/-" : html.hasPrefix("/") ? html : (global.path as NSString).appendingPathComponent(html)
       let folder = (target as NSString).deletingLastPathComponent
       let root = store.repository.workingDirectory
       let prefix = root.map { Output.relativePath(from: folder, to: $0) } ?? ""
       let report = ReviewReport(data: data, stats: stats) { path in prefix + path }
-      try Output.write(report.html, to: target, relativeTo: global.path)
-      Output.print("wrote \(html): \(data.incidents.count) incidents, \(data.actions.filter(\.isOpen).count) open action items")
+      try Output.write(report.html, to: toStdout ? nil : html, relativeTo: global.path)
+      let summary = "\(data.incidents.count) incidents, \(data.actions.filter(\.isOpen).count) open action items"
+      if toStdout {
+        FileHandle.standardError.write(Data("git-incident: wrote the report to standard output: \(summary)\n".utf8))
+      } else {
+        Output.print("wrote \(html): \(summary)")
+      }
     }
   }
 }
 
 extension Output {
-  /// Writes `text` to `path` (relative to `base`) atomically, or to standard output when nil.
+  /// Refuses an empty output path (a usage error, exit 64); `-` and nil are standard output.
+  static func validateTarget(_ path: String?, option: String) throws {
+    if let path, path.trimmingCharacters(in: .whitespaces).isEmpty {
+      throw ValidationError("\(option) needs a file name (or - for standard output); it was given an empty path")
+    }
+  }
+
+  /// Writes `text` to `path` (relative to `base`) atomically, or to standard output when nil
+  /// or `-`.
+  ///
+  /// - Throws: ``IncidentError/invalidInput(_:)`` (exit 1) naming the path: "cannot write
+  ///   <path>: <folder> does not exist", "...: it is a folder", "...: <folder> is not a folder",
+  ///   or the system's reason.
   static func write(_ text: String, to path: String?, relativeTo base: String) throws {
-    guard let path else {
+    guard let path, path != "-" else {
       FileHandle.standardOutput.write(Data(text.utf8))
       return
     }
     let full = path.hasPrefix("/") ? path : (base as NSString).appendingPathComponent(path)
+    let fm = FileManager.default
+    var isDir: ObjCBool = false
+    if path.hasSuffix("/") || (fm.fileExists(atPath: full, isDirectory: &isDir) && isDir.boolValue) {
+      throw IncidentError.invalidInput("cannot write \(path): it is a folder; give a file name inside it")
+    }
+    let folder = (full as NSString).deletingLastPathComponent
+    let shownFolder = (path as NSString).deletingLastPathComponent.isEmpty ? folder : (path as NSString).deletingLastPathComponent
+    if !fm.fileExists(atPath: folder, isDirectory: &isDir) {
+      throw IncidentError.invalidInput("cannot write \(path): \(shownFolder) does not exist; create the folder first")
+    }
+    if !isDir.boolValue {
+      throw IncidentError.invalidInput("cannot write \(path): \(shownFolder) is not a folder")
+    }
     do {
       try Data(text.utf8).write(to: URL(fileURLWithPath: full), options: .atomic)
+    } catch let error as CocoaError {
+      let reason: String
+      switch error.code {
+      case .fileWriteNoPermission: reason = "permission denied"
+      case .fileWriteOutOfSpace: reason = "no space left on the device"
+      case .fileWriteVolumeReadOnly: reason = "the file system is read-only"
+      default: reason = error.localizedDescription
+      }
+      throw IncidentError.invalidInput("cannot write \(path): \(reason)")
     } catch {
       throw IncidentError.invalidInput("cannot write \(path): \(error.localizedDescription)")
     }

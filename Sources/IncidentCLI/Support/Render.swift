@@ -58,18 +58,11 @@ enum Render {
     return person
   }
 
+  /// One line per change: `2026-11-29 10:42Z  Ana Lima  severity SEV3 -> SEV2`.
   static func history(_ entries: [HistoryEntry]) -> String {
-    var rows: [[String]] = []
-    for e in entries {
-      let tag = e.isMerge ? " (merge)" : e.isHandEdit ? " (hand edit)" : ""
-      let changes = e.changes.isEmpty ? ["no record change: " + e.subject] : e.changes
-      for (n, change) in changes.enumerated() {
-        rows.append(n == 0
-          ? [Output.shortTime(e.date), e.commit.short(7), personName(e.author), change + tag]
-          : ["", "", "", change])
-      }
-    }
-    return rows.isEmpty ? "no history" : Output.table(rows)
+    let width = entries.map(\.authorName.count).max() ?? 0
+    let lines = entries.flatMap { $0.lines(nameWidth: width) }
+    return lines.isEmpty ? "no history" : lines.joined(separator: "\n")
   }
 }
 

@@ -18,8 +18,40 @@ public struct HistoryEntry: Sendable, Equatable {
   public var isHandEdit: Bool
   /// True for a merge commit (more than one parent).
   public var isMerge: Bool
-  /// The changes, each one line for people: `severity SEV3 -> SEV2`, `note added: ...`.
+  /// The changes, each one line for people: `severity SEV3 -> SEV2`, `note added: ...`. For a
+  /// merge, which side each differing field came from: `severity SEV2 from 1a2b3c4 (parent 2)`.
   public var changes: [String]
+  /// The parents' IDs, first parent first.
+  public var parents: [ObjectID] = []
+
+  /// How the entry is marked for people: `merge 1a2b3c4`, `hand edit 1a2b3c4`, or nil for a
+  /// commit made by this tool.
+  public var mark: String? {
+    if isMerge { return "merge \(commit.short(7))" }
+    if isHandEdit { return "hand edit \(commit.short(7))" }
+    return nil
+  }
+
+  /// The entry as lines for people, one per change, each complete on its own:
+  /// `2026-11-29 10:42Z  Ana Lima  severity SEV3 -> SEV2`, with `  (hand edit 1a2b3c4)` or
+  /// `  (merge 1a2b3c4)` appended for commits not made by this tool and for merges. `--json`
+  /// carries the same change texts.
+  public func lines(nameWidth: Int = 0) -> [String] {
+    let time = RFC3339.format(date)
+    let stamp = String(time.prefix(16)).replacingOccurrences(of: "T", with: " ") + "Z"
+    let name = authorName.padding(toLength: max(nameWidth, authorName.count), withPad: " ", startingAt: 0)
+    let texts = changes.isEmpty ? ["no record change: " + subject] : changes
+    return texts.map { "\(stamp)  \(name)  \($0)" + (mark.map { "  (\($0))" } ?? "") }
+  }
+
+  /// The author's name without the email.
+  public var authorName: String {
+    if let open = author.firstIndex(of: "<") {
+      let name = author[..<open].trimmingCharacters(in: .whitespaces)
+      if !name.isEmpty { return name }
+    }
+    return author
+  }
 }
 
 extension IncidentStore {
@@ -64,6 +96,17 @@ extension IncidentStore {
         let after = snapshot(id, in: tree, cache: &cache)
         let trailers = commit.trailers
         let author = commit.author
+        var changes: [String]
+        if parents.count > 1 {
+          var sides: [(ObjectID, Snapshot)] = [(parents[0], before)]
+          for other in parents.dropFirst() {
+            sides.append((other, snapshot(id, in: try repository.commit(other).tree(), cache: &cache)))
+          }
+          changes = Self.describeMerge(after, parents: sides)
+        } else {
+          changes = Self.describeChanges(from: before, to: after)
+            + describeOtherFiles(id, before: parentTree, after: tree)
+        }
         entries.append(
           HistoryEntry(
             commit: commitID, author: author.formatted, date: author.date,
@@ -71,7 +114,7 @@ extension IncidentStore {
             changeKind: trailers.first { $0.key == "Incident-Change" }?.value,
             isHandEdit: !trailers.contains { $0.key == "Incident" },
             isMerge: parents.count > 1,
-            changes: Self.describeChanges(from: before, to: after)))
+            changes: changes, parents: parents))
       }
     } catch {
       throw .git(error)
@@ -155,7 +198,7 @@ extension IncidentStore {
       } else {
         let result = Result { () throws(FormatError) -> Incident in
           let data = (try? repository.blob(entry.id)) ?? Data()
-          return try RecordCodec.decodeIncident(data, file: RecordPaths.incident(id))
+          return try RecordCodec.decodeIncident(data, file: RecordPaths.incident(id), checkOrder: false)
         }
         cache.incidents[entry.id] = result
         if case .success(let parsed) = result { recordCache.add(parsed, blob: entry.id) }
@@ -212,9 +255,72 @@ extension IncidentStore {
     return out
   }
 
+  /// Describes a merge: for each field of `incident.yaml` on which the merge and its parents do
+  /// not all agree, which side the merge's value came from (`severity SEV2 from 1a2b3c4
+  /// (parent 2)`, `status mitigated kept from the first parent (parent 2 had active)`) or that
+  /// the merge set it itself; then the timeline events the merge brought in, counted per side,
+  /// and any event it added itself.
+  static func describeMerge(_ merge: Snapshot, parents: [(id: ObjectID, snapshot: Snapshot)]) -> [String] {
+    var out: [String] = []
+    let mine = try? merge.incident?.get()
+    let theirs = parents.map { try? $0.snapshot.incident?.get() }
+    if let mine {
+      for field in IncidentField.all(for: [mine] + theirs.compactMap { $0 }) {
+        let value = field.value(in: mine)
+        let sideValues = theirs.map { $0.flatMap(field.value(in:)) }
+        if sideValues.allSatisfy({ $0 == value }) { continue }
+        let shown = value ?? "none"
+        if sideValues[0] == value {
+          let others = sideValues.enumerated().dropFirst().filter { $0.element != value }
+            .map { "parent \($0.offset + 1) had \($0.element ?? "none")" }
+          out.append("\(field.name) \(shown) kept from the first parent (" + others.joined(separator: ", ") + ")")
+        } else if let index = sideValues.firstIndex(where: { $0 == value }) {
+          out.append("\(field.name) \(sideValues[0] ?? "none") -> \(shown) from \(parents[index].id.short(7)) (parent \(index + 1))")
+        } else {
+          out.append("\(field.name) \(shown) set in the merge (parents had "
+            + sideValues.map { $0 ?? "none" }.joined(separator: ", ") + ")")
+        }
+      }
+    } else if case .failure(let error)? = merge.incident {
+      out.append("incident.yaml unreadable: \(error.description)")
+    }
+    let events = (try? merge.timeline?.get())?.events ?? []
+    let sideEvents = parents.map { Set(((try? $0.snapshot.timeline?.get())?.events ?? []).map(\.id)) }
+    var brought = Array(repeating: 0, count: parents.count)
+    for event in events where !sideEvents[0].contains(event.id) {
+      if let index = sideEvents.indices.dropFirst().first(where: { sideEvents[$0].contains(event.id) }) {
+        brought[index] += 1
+      } else if let line = describeEvent(event) ?? Optional("\(event.type) event") {
+        out.append(line + " (added in the merge)")
+      }
+    }
+    for index in brought.indices where brought[index] > 0 {
+      out.append("\(brought[index]) timeline event\(brought[index] == 1 ? "" : "s") from \(parents[index].id.short(7)) (parent \(index + 1))")
+    }
+    return out
+  }
+
   static func describeIncident(from old: Incident, to new: Incident) -> [String] {
     var out: [String] = []
-    if old.status != new.status { out.append("status \(old.status.rawValue) -> \(new.status.rawValue)") }
+    // The times a status move sets or clears belong to that move: shown on its line.
+    var folded = Set<String>()
+    if old.status != new.status {
+      var owned: [String] = []
+      for field in IncidentTimes.fields {
+        let a = old.times[keyPath: field.path]
+        let b = new.times[keyPath: field.path]
+        guard a != b else { continue }
+        let sets = b != nil && (field.name == new.status.timestampField
+          || (field.name == "acknowledged_at" && new.status == .active))
+        let clears = b == nil && new.status.rank < old.status.rank
+        if sets || clears {
+          folded.insert(field.name)
+          owned.append(b.map { "\(field.name) \(RFC3339.format($0))" } ?? "\(field.name) cleared")
+        }
+      }
+      out.append("status \(old.status.rawValue) -> \(new.status.rawValue)"
+        + (owned.isEmpty ? "" : " (" + owned.joined(separator: ", ") + ")"))
+    }
     if old.severity != new.severity { out.append("severity \(old.severity) -> \(new.severity)") }
     if old.title != new.title { out.append("title \"\(old.title)\" -> \"\(new.title)\"") }
     if old.kind != new.kind { out.append("kind \(old.kind.rawValue) -> \(new.kind.rawValue)") }
@@ -232,7 +338,7 @@ extension IncidentStore {
       for added in list.1 where !list.0.contains(added) { out.append("\(name) \(added) added") }
       for removed in list.0 where !list.1.contains(removed) { out.append("\(name) \(removed) removed") }
     }
-    for field in IncidentTimes.fields {
+    for field in IncidentTimes.fields where !folded.contains(field.name) {
       let a = old.times[keyPath: field.path]
       let b = new.times[keyPath: field.path]
       if a != b {

@@ -16,7 +16,9 @@ enum ActionCodec {
   ///
   /// - Throws: ``FormatError`` naming the file, position and field of the first problem (a
   ///   missing or repeated id, an unknown type, priority or status, a due date that is not
-  ///   `YYYY-MM-DD`, a time that is not RFC 3339).
+  ///   `YYYY-MM-DD`, a time that is not RFC 3339, a control character in a one-line field).
+  ///   An owner is cleaned as git cleans identities (``PersonName``); one that names nobody
+  ///   (`"<>"`) is no owner.
   static func decodeActions(_ data: Data, file: String) throws(FormatError) -> ActionList {
     guard let root = try YAMLReader.parse(data, file: file) else { return ActionList() }
     let map = try YAMLMap(root, file: file)
@@ -30,23 +32,23 @@ enum ActionCodec {
       guard seen.insert(id.uppercased()).inserted else {
         throw entry.error("id", "action id \(id) appears twice; each action item needs its own id")
       }
-      let title = try entry.requiredString("title")
+      guard let title = try oneLine(entry, "title") else { throw entry.error("title", "required field is missing; add it as `title: <text>`") }
       var item = ActionItem(id: id.uppercased(), title: title)
       item.type = try enumValue(entry, "type", ActionType.self)
       item.priority = try enumValue(entry, "priority", ActionPriority.self)
       item.status = try enumValue(entry, "status", ActionStatus.self) ?? .open
-      item.owner = try entry.string("owner")
+      item.owner = try oneLine(entry, "owner").flatMap(PersonName.cleaned)
       if let due = try entry.string("due") {
         guard CalendarDate.isValid(due) else {
           throw entry.error("due", "'\(due)' is not a date; write it as \"2026-12-15\" (YYYY-MM-DD, quoted)")
         }
         item.due = due
       }
-      item.link = try entry.string("link")
+      item.link = try oneLine(entry, "link")
       item.createdAt = try entry.time("created_at")
-      item.createdBy = try entry.string("created_by")
+      item.createdBy = try oneLine(entry, "created_by")
       item.doneAt = try entry.time("done_at")
-      item.doneBy = try entry.string("done_by")
+      item.doneBy = try oneLine(entry, "done_by")
       item.extra = entry.unknownPairs(known: Set(actionKeys)).map { ExtraField(key: $0.key, value: $0.value) }
       list.items.append(item)
     }
@@ -91,17 +93,18 @@ enum ActionCodec {
   static func decodeTasks(_ data: Data, file: String) throws(FormatError) -> TaskList {
     guard let root = try YAMLReader.parse(data, file: file) else { return TaskList() }
     let map = try YAMLMap(root, file: file)
-    var list = TaskList(playbook: try map.string("playbook"))
+    var list = TaskList(playbook: try oneLine(map, "playbook"))
     var seen = Set<String>()
     for entry in try map.maps("tasks") ?? [] {
-      let id = try entry.requiredString("id")
+      guard let id = try oneLine(entry, "id") else { throw entry.error("id", "required field is missing; add it as `id: T1`") }
       guard seen.insert(id.uppercased()).inserted else {
         throw entry.error("id", "task id \(id) appears twice; each task needs its own id")
       }
-      var task = PlaybookTask(id: id, title: try entry.requiredString("title"))
+      guard let title = try oneLine(entry, "title") else { throw entry.error("title", "required field is missing; add it as `title: <text>`") }
+      var task = PlaybookTask(id: id, title: title)
       task.status = try enumValue(entry, "status", ActionStatus.self) ?? .open
       task.doneAt = try entry.time("done_at")
-      task.doneBy = try entry.string("done_by")
+      task.doneBy = try oneLine(entry, "done_by")
       task.extra = entry.unknownPairs(known: Set(taskKeys)).map { ExtraField(key: $0.key, value: $0.value) }
       list.tasks.append(task)
     }
@@ -130,6 +133,17 @@ enum ActionCodec {
   }
 
   // MARK: Helpers
+
+  /// A one-line text field: refused at its position when it holds a control character (line
+  /// breaks and tabs included) or a bidirectional override, the rule the command line applies
+  /// to the same fields (``Lifecycle``; Trojan Source, CVE-2021-42574).
+  static func oneLine(_ map: YAMLMap, _ key: String) throws(FormatError) -> String? {
+    guard let text = try map.string(key) else { return nil }
+    if let bad = Lifecycle.forbiddenScalar(in: text, allowed: []) {
+      throw map.error(key, "contains the control character \(bad); a one-line field holds no control characters or bidirectional overrides, remove it")
+    }
+    return text
+  }
 
   static func enumValue<T: RawRepresentable & CaseIterable>(_ map: YAMLMap, _ key: String, _ type: T.Type)
     throws(FormatError) -> T? where T.RawValue == String

@@ -19,8 +19,11 @@ enum RecordCodec {
   /// - Parameters:
   ///   - expectedID: the ID the folder names; a different `id` is an error at its position.
   ///   - settings: when given, the severity must be one it defines.
+  ///   - checkOrder: when true (the default), times out of lifecycle order are an error at the
+  ///     later field's position; the record merge reads without it to repair the order itself.
   static func decodeIncident(
-    _ data: Data, file: String, expectedID: IncidentID? = nil, settings: Settings? = nil
+    _ data: Data, file: String, expectedID: IncidentID? = nil, settings: Settings? = nil,
+    checkOrder: Bool = true
   ) throws(FormatError) -> Incident {
     guard let root = try YAMLReader.parse(data, file: file) else {
       throw FormatError(file: file, line: nil, column: nil, field: nil,
@@ -71,7 +74,7 @@ enum RecordCodec {
     for field in IncidentTimes.fields {
       incident.times[keyPath: field.path] = try map.time(field.name)
     }
-    if let v = incident.times.firstOrderViolation() {
+    if checkOrder, let v = incident.times.firstOrderViolation() {
       throw map.error(v.later, "\(v.later) (\(RFC3339.format(v.laterAt))) is before \(v.earlier) (\(RFC3339.format(v.earlierAt))); times must stay in order: started <= detected <= acknowledged <= mitigated/contained <= eradicated <= resolved <= review <= closed")
     }
     incident.declinedReason = try map.string("declined_reason")
@@ -246,6 +249,14 @@ enum RecordCodec {
       if let sections = try policy.strings("required_postmortem_sections") {
         settings.requiredPostmortemSections = sections
       }
+      if let text = try policy.string("require_signed_commits") {
+        switch text.lowercased() {
+        case "true", "yes", "on": settings.requireSignedCommits = true
+        case "false", "no", "off": settings.requireSignedCommits = false
+        default:
+          throw policy.error("require_signed_commits", "'\(text)' is not a boolean; use true or false")
+        }
+      }
     }
     if let zone = try map.string("timezone") {
       guard TimeZone(identifier: zone) != nil else {
@@ -274,7 +285,8 @@ enum RecordCodec {
       ("action_items_required_for", CanonicalYAML.sequence(settings.actionItemsRequiredFor.map(CanonicalYAML.scalar))),
       ("approvals_required", Node.scalar(Node.Scalar(String(settings.approvalsRequired), Tag(.int), .plain))),
       ("required_postmortem_sections", CanonicalYAML.sequence(settings.requiredPostmortemSections.map(CanonicalYAML.scalar))),
-    ])
+    ] + (settings.requireSignedCommits
+      ? [("require_signed_commits", Node.scalar(Node.Scalar("true", Tag(.bool), .plain)))] : []))
     let root = CanonicalYAML.mapping(
       [
         ("id_prefix", CanonicalYAML.scalar(settings.idPrefix)),

@@ -55,7 +55,7 @@ public struct Export: Sendable {
     object["actions"] = .array((actions[incident.id] ?? []).map { a in
       .object([
         "id": .string(a.id), "title": .string(a.title), "status": .string(a.status),
-        "owner": .optional(a.owner), "priority": .optional(a.priority), "due": .time(a.due),
+        "owner": .optional(a.owner), "priority": .optional(a.priority), "due": .optional(a.dueDate),
         "done_at": .time(a.doneAt),
       ])
     })
@@ -122,26 +122,39 @@ public struct Export: Sendable {
 
   // MARK: Markdown
 
+  /// Text from records for Markdown: `&`, `<` and `>` as HTML entities, so HTML in a title or
+  /// note (`<script>`, `<svg onload=...>`) is shown, never rendered.
+  static func markdownText(_ s: String) -> String {
+    s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+      .replacingOccurrences(of: ">", with: "&gt;")
+  }
+
+  /// Text for a Markdown table cell or a one-line item: ``markdownText(_:)``, pipes escaped
+  /// (`\|`), line breaks as spaces.
+  static func markdownCell(_ s: String) -> String {
+    markdownText(s).replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r\n", with: " ")
+      .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+  }
+
   /// A Markdown document: a summary table, then each incident with its times, durations,
-  /// summary and timeline.
+  /// summary and timeline. Text from the records is escaped (``markdownText(_:)``,
+  /// ``markdownCell(_:)``).
   public var markdown: String {
-    func cell(_ s: String) -> String {
-      s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
-    }
+    let cell = Self.markdownCell
     var out = "# Incidents\n\nExported \(RFC3339.format(generatedAt)); \(records.count) incident\(records.count == 1 ? "" : "s"). Times in UTC.\n\n"
     out += "| ID | Severity | Status | Kind | Declared | Title |\n|---|---|---|---|---|---|\n"
     for r in records {
       let i = r.incident
-      out += "| \(i.id) | \(i.severity) | \(i.status.rawValue) | \(i.kind.rawValue) | \(i.times.reportedAt.map(RFC3339.format) ?? "-") | \(cell(i.title)) |\n"
+      out += "| \(i.id) | \(cell(i.severity)) | \(i.status.rawValue) | \(i.kind.rawValue) | \(i.times.reportedAt.map(RFC3339.format) ?? "-") | \(cell(i.title)) |\n"
     }
     for r in records {
       let i = r.incident
       out += "\n## \(i.id): \(cell(i.title))\n\n"
-      out += "- Severity: \(i.severity); status: \(i.status.rawValue); kind: \(i.kind.rawValue)\n"
-      if !i.services.isEmpty { out += "- Services: \(i.services.joined(separator: ", "))\n" }
-      if !i.labels.isEmpty { out += "- Labels: \(i.labels.joined(separator: ", "))\n" }
-      for role in i.roles { out += "- \(role.role.capitalized): \(role.person)\n" }
-      if let s = i.source { out += "- Source: \(s.text)\n" }
+      out += "- Severity: \(cell(i.severity)); status: \(i.status.rawValue); kind: \(i.kind.rawValue)\n"
+      if !i.services.isEmpty { out += "- Services: \(cell(i.services.joined(separator: ", ")))\n" }
+      if !i.labels.isEmpty { out += "- Labels: \(cell(i.labels.joined(separator: ", ")))\n" }
+      for role in i.roles { out += "- \(cell(role.role.capitalized)): \(cell(role.person))\n" }
+      if let s = i.source { out += "- Source: \(cell(s.text))\n" }
       if let pm = postmortems[i.id] { out += "- Postmortem: [\(pm)](\(pm))\(r.postmortemStatus.map { " (\($0))" } ?? "")\n" }
       for field in IncidentTimes.fields {
         if let d = i.times[keyPath: field.path] { out += "- \(field.name): \(RFC3339.format(d))\n" }
@@ -149,7 +162,7 @@ public struct Export: Sendable {
       for metric in IncidentMetric.allCases {
         if let s = metric.seconds(i) { out += "- \(metric.label) (\(metric.formula)): \(Stats.duration(s))\n" }
       }
-      if let summary = i.summary { out += "\n" + summary + "\n" }
+      if let summary = i.summary { out += "\n" + Self.markdownText(summary) + "\n" }
       if !r.timeline.events.isEmpty {
         out += "\n| Time | Event |\n|---|---|\n"
         for e in r.timeline.events {
@@ -162,7 +175,7 @@ public struct Export: Sendable {
       let items = actions[i.id] ?? []
       if !items.isEmpty {
         out += "\nAction items:\n\n"
-        for a in items { out += "- [\(a.isDone ? "x" : " ")] \(a.title)\(a.owner.map { " (\($0))" } ?? "")\n" }
+        for a in items { out += "- [\(a.isDone ? "x" : " ")] \(cell(a.title))\(a.owner.map { " (\(cell($0)))" } ?? "")\n" }
       }
     }
     return out

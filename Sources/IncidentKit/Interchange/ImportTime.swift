@@ -9,7 +9,32 @@ enum ImportTime {
     var date: Date
     /// False when the text had no zone or offset and was read in the given time zone.
     var hadZone: Bool
+    /// For a local time in a daylight-saving gap (it never happened on the wall clock) or in
+    /// the repeated hour (it happened twice): what it is and which instant was chosen, such as
+    /// `2024-03-10 02:30 does not exist in America/New_York (the clocks moved forward); read as
+    /// 2024-03-10T07:30:00Z`. Nil otherwise.
+    var note: String? = nil
   }
+
+  /// Years a stored time may have: RFC 3339 (and JSON Schema's `date-time`) write four-digit
+  /// years, and anything before 1000 is a typo or a placeholder (`0000-00-00`) in practice.
+  static let plausibleYears = 1000...9999
+
+  /// Why `date` is not a plausible time for a record (its UTC year is outside
+  /// ``plausibleYears``), or nil when it is.
+  static func implausible(_ date: Date) -> String? {
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    let components = calendar.dateComponents([.era, .year], from: date)
+    let year = (components.era == 0 ? 1 - (components.year ?? 0) : (components.year ?? 0))
+    guard !plausibleYears.contains(year) else { return nil }
+    return "the year \(year) is implausible; expected a year from \(plausibleYears.lowerBound) to \(plausibleYears.upperBound)"
+  }
+
+  /// The start of 1970 (the Unix epoch). git cannot be trusted with commit times before it
+  /// (git's own tools read them as unsigned and show 1969 as 2105), so importers use the import
+  /// time as author date for earlier times.
+  static let epoch = Date(timeIntervalSince1970: 0)
 
   /// Parses `text` as an RFC 3339 time, or else as a local date or date-time in `zone`.
   ///
@@ -85,6 +110,43 @@ enum ImportTime {
     components.nanosecond = nanos
     guard let date = calendar.date(from: components) else { return nil }
     let millis = (date.timeIntervalSince1970 * 1000).rounded()
-    return Parsed(date: Date(timeIntervalSince1970: millis / 1000), hadZone: false)
+    let chosen = Date(timeIntervalSince1970: millis / 1000)
+    return Parsed(date: chosen, hadZone: false, note: transitionNote(text, components: components, zone: zone, chosen: chosen))
+  }
+
+  /// Says when the wall-clock time `components` falls in a daylight-saving gap or repeated
+  /// hour of `zone`, and which instant `chosen` is. The candidates are the wall-clock time read
+  /// with the zone's offset a day before and a day after; each that maps back to its own
+  /// offset is a real instant: none means a gap, two a repeated hour.
+  static func transitionNote(_ text: String, components: DateComponents, zone: TimeZone, chosen: Date) -> String? {
+    var utc = Calendar(identifier: .gregorian)
+    utc.timeZone = TimeZone(identifier: "UTC")!
+    guard let naive = utc.date(from: components) else { return nil }
+    var offsets = Set<Int>()
+    for shift in [-86_400.0, 0, 86_400] {
+      offsets.insert(zone.secondsFromGMT(for: naive.addingTimeInterval(shift)))
+    }
+    guard offsets.count > 1 else { return nil }
+    let real = offsets.map { naive.addingTimeInterval(-Double($0)) }
+      .filter { zone.secondsFromGMT(for: $0) == Int(naive.timeIntervalSince($0)) }
+      .sorted()
+    func offset(_ d: Date) -> String {
+      let s = zone.secondsFromGMT(for: d)
+      return String(format: "%@%02d:%02d", s < 0 ? "-" : "+", abs(s) / 3600, abs(s) % 3600 / 60)
+    }
+    let name = zone.identifier
+    if real.isEmpty {
+      var local = Calendar(identifier: .gregorian)
+      local.timeZone = zone
+      let wall = local.dateComponents([.hour, .minute], from: chosen)
+      let shown = String(format: "%02d:%02d", wall.hour ?? 0, wall.minute ?? 0)
+      return "'\(text)' does not exist in \(name) (the clocks moved forward over it); read as \(RFC3339.format(chosen)), which is \(shown) local time (\(offset(chosen)))"
+    }
+    if real.count > 1 {
+      let other = real.first { abs($0.timeIntervalSince(chosen)) >= 1 } ?? real[0]
+      let which = abs(chosen.timeIntervalSince(real[0])) < 1 ? "the first" : "the second"
+      return "'\(text)' happened twice in \(name) (the clocks moved back); read as \(which), \(RFC3339.format(chosen)) (\(offset(chosen))), not \(RFC3339.format(other)) (\(offset(other)))"
+    }
+    return nil
   }
 }

@@ -7,9 +7,13 @@ extension IncidentStore {
   /// compare-and-swap (``commitSeries(identity:build:)``).
   ///
   /// Every imported incident gets `source: {system, id}` in `incident.yaml`; a source that an
-  /// incident of the repository (or an earlier file of the same run) already has is left alone,
-  /// so running an import twice adds nothing. The existing sources are found by reading each
+  /// incident of the repository already has is left alone, so running an import twice adds
+  /// nothing. Two files of the same run with the same source ID are a collision: the second is
+  /// skipped and reported with both file names. The existing sources are found by reading each
   /// `incident.yaml` of the branch tip once.
+  ///
+  /// Settings (severities, `timezone`) come from the branch tip's `git-incident.yaml`; when the
+  /// work tree's copy differs, a warning says that its uncommitted settings are not used.
   ///
   /// Commits: subject `<ID>: ...`, trailers `Incident: <ID>`, `Incident-Change: import`,
   /// `Incident-Import-Step: declare|status|update|reopen`, `Incident-Source: <system>:<id>`,
@@ -28,11 +32,11 @@ extension IncidentStore {
   public func importIncidents(
     _ system: ImportSystem, paths: [String], dryRun: Bool = false, as actor: String? = nil
   ) throws(IncidentError) -> ImportReport {
-    var inputs: [(file: String, data: Data)] = []
+    var inputs: [(file: String, name: String, data: Data)] = []
     var unreadable: [ImportProblem] = []
-    for (file, result) in Self.collectFiles(paths, system: system) {
-      switch result {
-      case .success(let data): inputs.append((file, data))
+    for found in Self.collectFiles(paths, system: system) {
+      switch found.data {
+      case .success(let data): inputs.append((found.file, found.name, data))
       case .failure(let p): unreadable.append(p)
       }
     }
@@ -48,11 +52,13 @@ extension IncidentStore {
     func build(_ tree: Tree?) throws(IncidentError) -> [PendingCommit] {
       report = ImportReport(system: system, dryRun: dryRun)
       report.skipped = unreadable
+      if let warning = uncommittedSettingsWarning(tree) { report.warnings.append(warning) }
       let settings = try self.settings(in: tree)
       let zone = TimeZone(identifier: settings.timezone) ?? TimeZone(identifier: "UTC")!
       let (existing, problems) = try self.incidents(in: tree)
       report.warnings += problems.map { "existing record not read: \($0.description)" }
       var sources: [String: IncidentID] = [:]
+      var fromThisRun: [String: String] = [:]  // source key -> file
       for incident in existing {
         if let s = incident.source { sources[Self.sourceKey(s)] = incident.id }
       }
@@ -71,7 +77,7 @@ extension IncidentStore {
         case .veris:
           parsed = VERISImporter.parse(input.data, file: input.file, settings: settings, zone: zone, now: clock)
         case .markdown:
-          parsed = MarkdownImporter.parse(input.data, file: input.file, settings: settings, zone: zone, now: clock)
+          parsed = MarkdownImporter.parse(input.data, file: input.file, name: input.name, settings: settings, zone: zone, now: clock)
         }
         let draft: ImportDraft
         switch parsed {
@@ -79,6 +85,12 @@ extension IncidentStore {
           report.skipped.append(p)
           continue
         case .success(let d): draft = d
+        }
+        if let first = fromThisRun[Self.sourceKey(draft.source)] {
+          report.skipped.append(ImportProblem(
+            file: draft.file, field: nil,
+            message: "collision: its source ID \(draft.source.text) is also the source ID of \(first), imported in this run; give the files different IDs (front matter uuid or id) or import them separately"))
+          continue
         }
         if let id = sources[Self.sourceKey(draft.source)] {
           report.alreadyPresent.append(.init(source: draft.source, file: draft.file, id: id))
@@ -91,6 +103,7 @@ extension IncidentStore {
           commits += steps
           ids.insert(id)
           sources[Self.sourceKey(draft.source)] = id
+          fromThisRun[Self.sourceKey(draft.source)] = draft.file
           report.warnings += draft.warnings
           report.imported.append(.init(
             id: id, source: draft.source, file: draft.file, title: record.incident.title,
@@ -111,22 +124,53 @@ extension IncidentStore {
     return report
   }
 
+  /// The author date for a commit replaying something that happened at `date`: the date
+  /// itself, or nil (the commit time, now) before 1970, which git cannot be trusted with (see
+  /// ``ImportTime/epoch``).
+  static func authorDate(_ date: Date) -> Date? {
+    date < ImportTime.epoch ? nil : date
+  }
+
+  /// A warning when the work tree's `git-incident.yaml` differs from the one in `tree` (the
+  /// settings an import uses); nil when they are the same or there is no work tree.
+  func uncommittedSettingsWarning(_ tree: Tree?) -> String? {
+    guard let root = repository.workingDirectory else { return nil }
+    let path = Settings.path
+    let onDisk = FileManager.default.contents(atPath: (root as NSString).appendingPathComponent(path))
+    var committed: Data?
+    if let tree, let entry = tree.entry(atPath: path) { committed = try? blob(entry.id) }
+    guard onDisk != committed else { return nil }
+    return "\(path) has uncommitted changes, which are not used: the import reads the settings (timezone, severities) of the committed \(path); commit it to use them"
+  }
+
   static func sourceKey(_ source: IncidentSource) -> String {
     source.system.lowercased() + ":" + source.id.lowercased()
   }
 
+  /// A file to import: its path, its name for source IDs (the path relative to the folder
+  /// given, or the file name when the file itself was given), and its bytes or why they could
+  /// not be read.
+  struct FoundFile {
+    var file: String
+    var name: String
+    var data: Result<Data, ImportProblem>
+  }
+
   /// The files to read, in order: each named file, and each file under a named folder whose
-  /// name ends in one of the system's extensions (hidden files and folders skipped).
-  static func collectFiles(_ paths: [String], system: ImportSystem) -> [(String, Result<Data, ImportProblem>)] {
-    var out: [(String, Result<Data, ImportProblem>)] = []
+  /// name ends in one of the system's extensions (hidden files and folders skipped); a file
+  /// reached twice is read once. A path that does not exist is a problem naming it.
+  static func collectFiles(_ paths: [String], system: ImportSystem) -> [FoundFile] {
+    var out: [FoundFile] = []
+    var seen = Set<String>()
     let fm = FileManager.default
     for path in paths {
       var isDir: ObjCBool = false
       guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
-        out.append((path, .failure(ImportProblem(file: path, field: nil, message: "no such file or folder"))))
+        out.append(FoundFile(file: path, name: path, data: .failure(ImportProblem(
+          file: path, field: nil, message: "no such file or folder; give a \(system.rawValue) file or a folder of them"))))
         continue
       }
-      var files: [String] = []
+      var files: [(path: String, name: String)] = []
       if isDir.boolValue {
         let base = path.hasSuffix("/") ? String(path.dropLast()) : path
         let enumerator = fm.enumerator(atPath: base)
@@ -140,17 +184,18 @@ extension IncidentStore {
           var sub: ObjCBool = false
           guard fm.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue else { continue }
           let ext = (name as NSString).pathExtension.lowercased()
-          if system.extensions.contains(ext) { files.append(full) }
+          if system.extensions.contains(ext) { files.append((full, relative)) }
         }
-        files.sort()
+        files.sort { $0.path < $1.path }
       } else {
-        files = [path]
+        files = [(path, (path as NSString).lastPathComponent)]
       }
-      for file in files {
+      for (file, name) in files {
+        guard seen.insert(URL(fileURLWithPath: file).standardizedFileURL.path).inserted else { continue }
         if let data = fm.contents(atPath: file) {
-          out.append((file, .success(data)))
+          out.append(FoundFile(file: file, name: name, data: .success(data)))
         } else {
-          out.append((file, .failure(ImportProblem(file: file, field: nil, message: "cannot be read"))))
+          out.append(FoundFile(file: file, name: name, data: .failure(ImportProblem(file: file, field: nil, message: "cannot be read"))))
         }
       }
     }
@@ -175,7 +220,7 @@ extension IncidentStore {
       record.incident.source = source
       record.incident.extra = plan.extra
       message.subject = "\(id): imported \(source.text): \(record.incident.severity) \(record.incident.kind.rawValue): \(record.incident.title)"
-      var commits = [PendingCommit(files: files(of: record), message: Self.retag(message, source: source, ref: nil), authorDate: plan.declaredAt)]
+      var commits = [PendingCommit(files: files(of: record), message: Self.retag(message, source: source, ref: nil), authorDate: Self.authorDate(plan.declaredAt))]
       for step in plan.steps {
         context.now = step.at
         let current = record.incident.status
@@ -193,7 +238,7 @@ extension IncidentStore {
           record = updated
           commits.append(PendingCommit(
             files: files(of: record), message: Self.retag(stepMessage, source: source, ref: step.ref),
-            authorDate: step.at))
+            authorDate: Self.authorDate(step.at)))
         } catch {
           throw ImportProblem(file: draft.file, field: step.field, message: error.description)
         }

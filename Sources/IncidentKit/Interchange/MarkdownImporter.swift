@@ -18,11 +18,18 @@ import Yams
 /// - Timeline: rows of timeline tables and cState `{{< track "TIME" >}}` entries become notes.
 /// - `postmortem.md`: front matter `status: published`, then the original front matter keys,
 ///   then the original body, unchanged.
-/// - Source ID: front matter `uuid`, else `id`, else the file name.
+/// - Source ID: front matter `uuid`, else `id`, else the file's path relative to the folder
+///   given to the import (`teamA/postmortem.md`), or its name when the file itself was given.
+///   So importing the same folder again is a no-op, and files of the same name in different
+///   sub-folders are different incidents.
+/// - Text: every line of the file and every front matter value are cleaned with
+///   ``ImportText`` (control and bidirectional characters removed, with one warning).
+/// - A front matter error names the line of the Markdown file (the front matter starts on line
+///   2, after the opening `---`).
 enum MarkdownImporter {
   static let cstateSeverity: [String: Int] = ["down": 1, "disrupted": 2, "notice": 3]
 
-  static func parse(_ data: Data, file: String, settings: Settings, zone: TimeZone, now: Date)
+  static func parse(_ data: Data, file: String, name sourceName: String, settings: Settings, zone: TimeZone, now: Date)
     -> Result<ImportDraft, ImportProblem>
   {
     func problem(_ field: String?, _ message: String) -> Result<ImportDraft, ImportProblem> {
@@ -33,17 +40,18 @@ enum MarkdownImporter {
     }
     if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
     text = text.replacingOccurrences(of: "\r\n", with: "\n")
+    var clean = ImportText(file: file)
+    text = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+      .map { clean.text(String($0.element), field: "line \($0.offset + 1)") }.joined(separator: "\n")
     let (frontText, body) = FrontMatter.split(text)
     var front: YAMLMap?
     if let frontText, !frontText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
       do {
         if let node = try YAMLReader.parse(Data(frontText.utf8), file: file) {
-          front = try YAMLMap(node, file: file, path: "")
+          front = try YAMLMap(clean.yaml(node, field: ""), file: file, path: "")
         }
       } catch {
-        var e = error
-        if let line = e.line { e.line = line + 1 }  // after the opening ---
-        return .failure(ImportProblem(file: file, field: e.field, message: "front matter: " + e.description))
+        return .failure(frontMatterProblem(error, file: file))
       }
     }
     var warnings: [String] = []
@@ -61,10 +69,14 @@ enum MarkdownImporter {
       guard let parsed = ImportTime.parse(text, zone: zone) else {
         return .failure(ImportProblem(file: file, field: field, message: "'\(text)' is not a time; expected one such as 2021-06-30T08:32:00Z or 2021-06-30 08:32"))
       }
+      if let why = ImportTime.implausible(parsed.date) {
+        return .failure(ImportProblem(file: file, field: field, message: "'\(text)': \(why)"))
+      }
       if !parsed.hadZone && !zoneWarned {
         zoneWarned = true
-        warnings.append("\(file): \(field): '\(text)' has no time zone; read in \(settings.timezone) (timezone in git-incident.yaml) as \(RFC3339.format(parsed.date))")
+        warnings.append("\(file): \(field): '\(text)' has no time zone; read in \(settings.timezone) (timezone in the committed git-incident.yaml) as \(RFC3339.format(parsed.date))")
       }
+      if let note = parsed.note { warnings.append("\(file): \(field): \(note)") }
       return .success(parsed.date)
     }
 
@@ -94,10 +106,14 @@ enum MarkdownImporter {
         if cells.count >= 2, cells[0].count >= 10, cells[0].first?.isNumber == true,
           let parsed = ImportTime.parse(cells[0], zone: zone)
         {
+          if let why = ImportTime.implausible(parsed.date) {
+            return problem("line \(lineNumber)", "'\(cells[0])': \(why)")
+          }
           if !parsed.hadZone && !zoneWarned {
             zoneWarned = true
-            warnings.append("\(file): line \(lineNumber): '\(cells[0])' has no time zone; read in \(settings.timezone) (timezone in git-incident.yaml)")
+            warnings.append("\(file): line \(lineNumber): '\(cells[0])' has no time zone; read in \(settings.timezone) (timezone in the committed git-incident.yaml)")
           }
+          if let note = parsed.note { warnings.append("\(file): line \(lineNumber): \(note)") }
           let note = cells[1...].filter { !$0.isEmpty }.joined(separator: " | ")
           if !note.isEmpty { notes.append((parsed.date, note)) }
         }
@@ -107,10 +123,14 @@ enum MarkdownImporter {
         if let q1 = inside.firstIndex(of: "\""), let q2 = inside[inside.index(after: q1)...].firstIndex(of: "\"") {
           let when = String(inside[inside.index(after: q1)..<q2])
           if let parsed = ImportTime.parse(when, zone: zone) {
+            if let why = ImportTime.implausible(parsed.date) {
+              return problem("line \(lineNumber)", "'\(when)': \(why)")
+            }
             if !parsed.hadZone && !zoneWarned {
               zoneWarned = true
-              warnings.append("\(file): line \(lineNumber): '\(when)' has no time zone; read in \(settings.timezone) (timezone in git-incident.yaml)")
+              warnings.append("\(file): line \(lineNumber): '\(when)' has no time zone; read in \(settings.timezone) (timezone in the committed git-incident.yaml)")
             }
+            if let note = parsed.note { warnings.append("\(file): line \(lineNumber): \(note)") }
             var note = trimmed.replacingCharacters(in: marker, with: "").trimmingCharacters(in: .whitespaces)
             if note.isEmpty { note = previous }
             if !note.isEmpty { notes.append((parsed.date, note)) }
@@ -140,9 +160,10 @@ enum MarkdownImporter {
       }
     }
     if title == nil || title!.isEmpty { title = (fileName as NSString).deletingPathExtension }
-    let finalTitle = title!.split(whereSeparator: \.isNewline).joined(separator: " ")
+    let finalTitle = clean.line(title!, field: "title")
 
-    let nameDate = fileName.count >= 10 ? ImportTime.parse(String(fileName.prefix(10)), zone: zone)?.date : nil
+    let nameDate = fileName.count >= 10
+      ? (ImportTime.parse(String(fileName.prefix(10)), zone: zone)?.date).flatMap { ImportTime.implausible($0) == nil ? $0 : nil } : nil
     if startedAt == nil { startedAt = notes.map(\.at).min() }
     if startedAt == nil { startedAt = nameDate }
     var publishedAt: Date?
@@ -198,10 +219,10 @@ enum MarkdownImporter {
 
     var incident = Incident(id: ImportSeverity.placeholderID, title: finalTitle, kind: .outage, severity: severity, status: status)
     incident.summary = string("summary") ?? summaryParagraph(body)
-    var services = strings("affected")
-    if services.isEmpty { services = strings("product") }
-    incident.services = Lifecycle.unique(services)
-    incident.labels = Lifecycle.unique(strings("categories"))
+    var services = strings("affected").map { clean.line($0, field: "affected") }
+    if services.isEmpty { services = strings("product").map { clean.line($0, field: "product") } }
+    incident.services = Lifecycle.unique(services.filter { !$0.isEmpty })
+    incident.labels = Lifecycle.unique(strings("categories").map { clean.line($0, field: "categories") }.filter { !$0.isEmpty })
     incident.times.startedAt = startedAt
     incident.times.reportedAt = started
     incident.times.resolvedAt = resolvedAt
@@ -215,6 +236,7 @@ enum MarkdownImporter {
     }
     if let resolvedAt {
       var e = TimelineEvent(at: resolvedAt, by: "", type: "status", text: nil)
+      e.from = IncidentStatus.reported.rawValue
       e.to = IncidentStatus.resolved.rawValue
       timeline.insert(e)
     }
@@ -230,11 +252,38 @@ enum MarkdownImporter {
     while bodyOut.hasPrefix("\n") { bodyOut.removeFirst() }
     let postmortem = "---\n" + frontOut + "---\n\n" + bodyOut + (bodyOut.hasSuffix("\n") ? "" : "\n")
 
-    let sourceID = string("uuid") ?? string("id") ?? fileName
+    let sourceID = (string("uuid") ?? string("id")).map { clean.line($0, field: front?.node("uuid") != nil ? "uuid" : "id") }
+      .flatMap { $0.isEmpty ? nil : $0 } ?? sourceName
+    if let warning = clean.warning { warnings.append(warning) }
     return .success(ImportDraft(
       file: file, source: IncidentSource(system: ImportSystem.markdown.rawValue, id: sourceID),
       date: started, warnings: warnings,
       plan: .snapshot(SnapshotPlan(incident: incident, timeline: timeline, postmortem: Data(postmortem.utf8)))))
+  }
+
+  /// A front matter error as a problem at the line of the Markdown file: the reader counts
+  /// lines from the front matter's first line, which is line 2 of the file; line numbers in
+  /// the message ("first defined at line 3") are moved the same way.
+  static func frontMatterProblem(_ error: FormatError, file: String) -> ImportProblem {
+    let offset = 1
+    var message = error.message
+    if let regex = try? NSRegularExpression(pattern: #"\bline (\d+)"#) {
+      let ns = message as NSString
+      var out = ""
+      var last = 0
+      for match in regex.matches(in: message, range: NSRange(location: 0, length: ns.length)) {
+        out += ns.substring(with: NSRange(location: last, length: match.range.location - last))
+        out += "line \((Int(ns.substring(with: match.range(at: 1))) ?? 0) + offset)"
+        last = match.range.location + match.range.length
+      }
+      message = out + ns.substring(from: last)
+    }
+    var place = "front matter"
+    if let line = error.line {
+      place += ", line \(line + offset)" + (error.column.map { ", column \($0)" } ?? "")
+    }
+    let field = error.field.flatMap { $0.isEmpty ? nil : $0 }
+    return ImportProblem(file: file, field: field, message: "\(place): \(message)")
   }
 
   /// The first paragraph under a `## Summary` heading, else the first paragraph of text.

@@ -17,7 +17,15 @@ import Foundation
 /// (our `detected_at`), the first update's `display_at` the declaration (`reported_at`). An
 /// update whose status moves the lifecycle forward is a status change (its text the note); one
 /// that does not is an external stakeholder update; `investigating`/`identified` after
-/// `resolved` reopens.
+/// `resolved` reopens. Updates are replayed in order of `display_at`; updates displayed at the
+/// same time in the order of their status in the lifecycle (investigating, identified,
+/// monitoring, resolved, postmortem), so equal times never reopen an incident; then as the API
+/// lists them, newest first, read backwards.
+///
+/// Text (the name, component names, update bodies after ``HTMLText``) is cleaned with
+/// ``ImportText``. A numeric `id` is taken as its decimal text. An update displayed before
+/// 1970 keeps its time in the record, but its commit's author date is the import time (with a
+/// warning): git cannot be trusted with commit times before 1970.
 enum StatuspageImporter {
   static let statusMap: [String: IncidentStatus] = [
     "investigating": .active, "identified": .active, "monitoring": .mitigated,
@@ -25,6 +33,23 @@ enum StatuspageImporter {
   ]
 
   static let impactPosition: [String: Int] = ["critical": 0, "major": 1, "minor": 2, "none": 4]
+
+  /// The order of Statuspage statuses in an incident's life, for updates displayed at the same
+  /// time.
+  static let statusOrder: [String: Int] = [
+    "investigating": 0, "identified": 1, "monitoring": 2, "resolved": 3, "postmortem": 4,
+  ]
+
+  /// An ID given as a string or a whole number, as text (`id`); otherwise `problem` says
+  /// what was found instead.
+  static func identifier(_ node: JSONNode?) -> (id: String?, problem: String?) {
+    switch node {
+    case .string(let s)?: return (s, nil)
+    case .int(let i)?: return (String(i), nil)
+    case nil, .null?: return (nil, "missing")
+    case let other?: return (nil, "expected a string, found \(VERISImporter.kindName(other))")
+    }
+  }
 
   static func parse(_ data: Data, file: String, settings: Settings, zone: TimeZone, now: Date)
     -> Result<ImportDraft, ImportProblem>
@@ -47,16 +72,20 @@ enum StatuspageImporter {
       return problem("incident", "missing; expected an object with id, name and incident_updates")
     }
     var warnings: [String] = []
-    guard let sourceID = incident["id"]?.string, !sourceID.isEmpty else {
-      return problem(path("id"), "missing or empty; every Statuspage incident has an id such as p3dlswx26qvk")
+    var clean = ImportText(file: file)
+    let given = identifier(incident["id"])
+    guard let rawID = given.id else {
+      return problem(path("id"), "\(given.problem ?? "missing"); every Statuspage incident has an id such as p3dlswx26qvk")
     }
-    guard let rawName = incident["name"]?.string,
-      !rawName.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-    else {
-      return problem(path("name"), "missing or empty; the incident needs a name to become its title")
+    let sourceID = clean.line(rawID, field: path("id"))
+    if sourceID.isEmpty { return problem(path("id"), "empty; every Statuspage incident has an id such as p3dlswx26qvk") }
+    guard let rawName = incident["name"]?.string else {
+      return problem(path("name"), "missing or not a string; the incident needs a name to become its title")
     }
-    let title = rawName.split(whereSeparator: \.isNewline).joined(separator: " ")
-      .trimmingCharacters(in: .whitespaces)
+    let title = clean.line(rawName, field: path("name"))
+    guard !title.isEmpty else {
+      return problem(path("name"), "empty; the incident needs a name to become its title")
+    }
 
     var zoneWarned = false
     func time(_ node: JSONNode?, _ field: String, required: Bool) -> Result<Date?, ImportProblem> {
@@ -69,10 +98,14 @@ enum StatuspageImporter {
       guard let parsed = ImportTime.parse(text, zone: zone) else {
         return .failure(ImportProblem(file: file, field: field, message: "'\(text)' is not a time; expected one such as 2021-05-10T18:06:26.064Z"))
       }
+      if let why = ImportTime.implausible(parsed.date) {
+        return .failure(ImportProblem(file: file, field: field, message: "'\(text)': \(why)"))
+      }
       if !parsed.hadZone && !zoneWarned {
         zoneWarned = true
-        warnings.append("\(file): \(field): '\(text)' has no time zone; read in \(settings.timezone) (timezone in git-incident.yaml)")
+        warnings.append("\(file): \(field): '\(text)' has no time zone; read in \(settings.timezone) (timezone in the committed git-incident.yaml)")
       }
+      if let note = parsed.note { warnings.append("\(file): \(field): \(note)") }
       if parsed.date.timeIntervalSince(now) > Lifecycle.futureTolerance {
         return .failure(ImportProblem(file: file, field: field, message: "\(RFC3339.format(parsed.date)) is in the future"))
       }
@@ -82,7 +115,7 @@ enum StatuspageImporter {
     guard let updates = incident["incident_updates"]?.array, !updates.isEmpty else {
       return problem(path("incident_updates"), "missing or empty; an incident needs at least one update to replay")
     }
-    var steps: [(step: ReplayStep, created: Date?, index: Int)] = []
+    var steps: [(step: ReplayStep, rank: Int, index: Int)] = []
     for (n, update) in updates.enumerated() {
       let field = path("incident_updates[\(n)]")
       guard let statusText = update["status"]?.string else {
@@ -96,17 +129,19 @@ enum StatuspageImporter {
       case .failure(let p): return .failure(p)
       case .success(let d): at = d
       }
-      var created: Date?
-      if case .success(let d) = time(update["created_at"], "\(field).created_at", required: false) { created = d }
-      let body = update["body"]?.string.map(HTMLText.plain)
-      let ref = update["id"]?.string ?? "\(n)"
-      steps.append((ReplayStep(status: status, sourceStatus: statusText, text: body?.isEmpty == false ? body : nil,
-                               at: at!, ref: ref, field: field), created, n))
+      let body = update["body"]?.string.map { clean.text(HTMLText.plain($0), field: "\(field).body") }
+      let ref = identifier(update["id"]).id.map { clean.line($0, field: "\(field).id") } ?? ""
+      steps.append((ReplayStep(status: status, sourceStatus: statusText, text: Lifecycle.nonEmpty(body),
+                               at: at!, ref: ref.isEmpty ? "\(n)" : ref, field: field), statusOrder[statusText] ?? 0, n))
     }
     steps.sort { a, b in
       if a.step.at != b.step.at { return a.step.at < b.step.at }
-      if let ca = a.created, let cb = b.created, ca != cb { return ca < cb }
+      if a.rank != b.rank { return a.rank < b.rank }
       return a.index > b.index  // the API lists newest first
+    }
+    let early = steps.filter { $0.step.at < ImportTime.epoch }.map { "\($0.step.field).display_at" }
+    if !early.isEmpty {
+      warnings.append("\(file): \(early.joined(separator: ", ")): before 1970; git cannot be trusted with commit times before 1970, so \(early.count == 1 ? "its commit's" : "their commits'") author date is the import time (the record keeps the real time)")
     }
     let declaredAt = steps[0].step.at
 
@@ -138,22 +173,29 @@ enum StatuspageImporter {
       warnings.append("\(file): \(path("impact")): \(impact.map { "'\($0)' is not none, minor, major or critical" } ?? "missing"); using the minor mapping (\(ImportSeverity.level(2, settings: settings)))")
     }
     var services: [String] = []
-    for component in incident["components"]?.array ?? [] {
-      if let name = component["name"]?.string, !name.isEmpty, !services.contains(name) { services.append(name) }
+    for (k, component) in (incident["components"]?.array ?? []).enumerated() {
+      if let raw = component["name"]?.string {
+        let name = clean.line(raw, field: path("components[\(k)].name"))
+        if !name.isEmpty, !services.contains(name) { services.append(name) }
+      }
     }
     if services.isEmpty {
-      for update in updates {
-        for component in update["affected_components"]?.array ?? [] {
-          if let name = component["name"]?.string, !name.isEmpty, !services.contains(name) { services.append(name) }
+      for (n, update) in updates.enumerated() {
+        for (k, component) in (update["affected_components"]?.array ?? []).enumerated() {
+          if let raw = component["name"]?.string {
+            let name = clean.line(raw, field: path("incident_updates[\(n)].affected_components[\(k)].name"))
+            if !name.isEmpty, !services.contains(name) { services.append(name) }
+          }
         }
       }
     }
     var block: [(String, JSONNode)] = []
-    if let page = root["page"]?["name"]?.string { block.append(("page", .string(page))) }
-    if let url = root["page"]?["url"]?.string { block.append(("page_url", .string(url))) }
-    if let impact { block.append(("impact", .string(impact))) }
-    if let link = incident["shortlink"]?.string { block.append(("shortlink", .string(link))) }
-    if let status = incident["status"]?.string { block.append(("status", .string(status))) }
+    if let page = root["page"]?["name"]?.string { block.append(("page", .string(clean.line(page, field: "page.name")))) }
+    if let url = root["page"]?["url"]?.string { block.append(("page_url", .string(clean.line(url, field: "page.url")))) }
+    if let impact { block.append(("impact", .string(clean.line(impact, field: path("impact"))))) }
+    if let link = incident["shortlink"]?.string { block.append(("shortlink", .string(clean.line(link, field: path("shortlink"))))) }
+    if let status = incident["status"]?.string { block.append(("status", .string(clean.line(status, field: path("status"))))) }
+    if let warning = clean.warning { warnings.append(warning) }
     let extra = block.isEmpty ? [] : [ExtraField(key: "statuspage", value: JSONNode.object(block.map { (key: $0.0, value: $0.1) }).yaml)]
 
     let declaration = Declaration(

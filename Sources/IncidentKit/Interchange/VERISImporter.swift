@@ -45,8 +45,13 @@ enum VERISImporter {
       return problem(nil, "not valid JSON (\(StatuspageImporter.shortError(error))); expected a VERIS incident")
     }
     guard let pairs = root.pairs else { return problem(nil, "expected a JSON object (one VERIS incident)") }
-    guard let incidentID = root["incident_id"]?.string?.trimmingCharacters(in: .whitespaces), !incidentID.isEmpty else {
-      return problem("incident_id", "missing or empty; every VERIS incident has an incident_id")
+    var clean = ImportText(file: file)
+    guard let rawID = root["incident_id"]?.string else {
+      return problem("incident_id", (root["incident_id"].map { "expected a string, found \(kindName($0))" } ?? "missing") + "; every VERIS incident has an incident_id")
+    }
+    let incidentID = clean.line(rawID, field: "incident_id")
+    guard !incidentID.isEmpty else {
+      return problem("incident_id", "empty; every VERIS incident has an incident_id")
     }
     var warnings: [String] = []
     var calendar = Calendar(identifier: .gregorian)
@@ -92,7 +97,8 @@ enum VERISImporter {
       return problem("timeline.incident.time", "'\(start["time"]?.string ?? "")' is not a time of day; expected HH:MM:SS")
     }
     let startedAt = parsed.date
-    warnings.append("\(file): timeline.incident: \(text) (to the \(precision)) has no time zone; read in \(settings.timezone) (timezone in git-incident.yaml) as \(RFC3339.format(startedAt))")
+    warnings.append("\(file): timeline.incident: \(text) (to the \(precision)) has no time zone; read in \(settings.timezone) (timezone in the committed git-incident.yaml) as \(RFC3339.format(startedAt))")
+    if let note = parsed.note { warnings.append("\(file): timeline.incident: \(note)") }
 
     func span(_ key: String) -> Result<TimeInterval?, ImportProblem> {
       guard let node = timeline[key], !node.isNull else { return .success(nil) }
@@ -153,7 +159,7 @@ enum VERISImporter {
     }
 
     let categories = actionCategories.filter { root["action"]?[$0] != nil }
-    let victim = root["victim"]?["victim_id"]?.string?.trimmingCharacters(in: .whitespacesAndNewlines)
+    let victim = root["victim"]?["victim_id"]?.string.map { clean.line($0, field: "victim.victim_id") }
     let what = categories.isEmpty ? "Security incident" : categories.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: ", ")
     var title = victim.map { $0.isEmpty ? what : "\(what) at \($0)" } ?? what
     title = title.split(whereSeparator: \.isNewline).joined(separator: " ")
@@ -163,7 +169,9 @@ enum VERISImporter {
       id: ImportSeverity.placeholderID, title: title, kind: .security,
       severity: ImportSeverity.level(severityPosition, settings: settings),
       status: security == "False positive" ? .declined : .resolved)
-    if let summary = root["summary"]?.string?.trimmingCharacters(in: .whitespacesAndNewlines), !summary.isEmpty {
+    if let summary = root["summary"]?.string.map({ clean.text($0, field: "summary") })?.trimmingCharacters(in: .whitespacesAndNewlines),
+      !summary.isEmpty
+    {
       incident.summary = summary
     }
     incident.labels = ["veris"] + categories
@@ -175,8 +183,9 @@ enum VERISImporter {
       incident.declinedReason = "false-positive"
       incident.times.declinedAt = incident.times.reportedAt
     }
-    let block = JSONNode.object(pairs.filter { $0.key != "summary" })
+    let block = clean.node(JSONNode.object(pairs.filter { $0.key != "summary" }), field: "")
     incident.extra = [ExtraField(key: "veris", value: block.yaml)]
+    if let warning = clean.warning { warnings.append(warning) }
 
     var events = Timeline()
     var declared = TimelineEvent(at: incident.times.reportedAt!, by: "", type: "declared", text: title)
@@ -184,6 +193,7 @@ enum VERISImporter {
     events.insert(declared)
     if let containedAt {
       var e = TimelineEvent(at: containedAt, by: "", type: "status", text: "contained (VERIS timeline.containment)")
+      e.from = IncidentStatus.reported.rawValue
       e.to = IncidentStatus.contained.rawValue
       events.insert(e)
     }
@@ -191,6 +201,18 @@ enum VERISImporter {
       file: file, source: IncidentSource(system: ImportSystem.veris.rawValue, id: incidentID),
       date: startedAt, warnings: warnings,
       plan: .snapshot(SnapshotPlan(incident: incident, timeline: events, postmortem: nil))))
+  }
+
+  /// The JSON type of `node` as English, for "expected a string, found a number".
+  static func kindName(_ node: JSONNode) -> String {
+    switch node {
+    case .string: return "a string"
+    case .int, .double: return "a number"
+    case .bool: return "a boolean"
+    case .null: return "null"
+    case .array: return "a list"
+    case .object: return "an object"
+    }
   }
 
   static func describe(_ node: JSONNode) -> String {

@@ -14,7 +14,11 @@ public struct ActionMetric: Sendable, Equatable {
   public var status: String
   public var owner: String?
   public var priority: String?
-  /// The due date: a date (`2026-12-01`, due by the end of that UTC day) or an RFC 3339 time.
+  /// The due date as stored in `actions.yaml` (`2026-12-01`, a UTC calendar date): what
+  /// exports and the report show.
+  public var dueDate: String?
+  /// The end of ``dueDate``'s UTC day (`2026-12-02T00:00:00Z` for `2026-12-01`), only for
+  /// overdue checks and sorting; never shown.
   public var due: Date?
   public var doneAt: Date?
 
@@ -35,7 +39,7 @@ public struct ActionMetric: Sendable, Equatable {
     try ActionCodec.decodeActions(data, file: file).items.map { item in
       ActionMetric(
         incident: incident, id: item.id, title: item.title, status: item.status.rawValue,
-        owner: item.owner, priority: item.priority?.rawValue,
+        owner: item.owner, priority: item.priority?.rawValue, dueDate: item.due,
         due: item.due.flatMap { RFC3339.parse($0 + "T00:00:00Z")?.addingTimeInterval(86_400) },
         doneAt: item.doneAt)
     }

@@ -4,7 +4,8 @@ import Foundation
 /// charts, no scripts and no external resources (nothing is fetched when it is opened).
 ///
 /// Contents: the figures of ``Stats`` with their formulas; a stacked bar chart of incidents
-/// per month by severity (per year when the incidents span more than 36 months); a histogram
+/// per month by severity (when the incidents span more than ``chartMonths`` months, only the
+/// last 36 months that have incidents, as the chart's caption says); a histogram
 /// of time to resolve; a table of the incidents with links to their `postmortem.md`; the open
 /// action items.
 public struct ReviewReport: Sendable {
@@ -106,7 +107,7 @@ public struct ReviewReport: Sendable {
       for item in open {
         let overdue = item.isOverdue(at: stats.generatedAt)
         out += "<tr><td><code>\(e(item.incident.rawValue))</code></td><td>\(e(item.title))</td><td>\(e(item.owner ?? "unassigned"))</td>"
-        out += "<td>\(e(item.priority ?? "-"))</td><td\(overdue ? " class=\"overdue\"" : "")>\(e(item.due.map(RFC3339.format) ?? "-"))\(overdue ? " (overdue)" : "")</td></tr>\n"
+        out += "<td>\(e(item.priority ?? "-"))</td><td\(overdue ? " class=\"overdue\"" : "")>\(e(item.dueDate ?? "-"))\(overdue ? " (overdue)" : "")</td></tr>\n"
       }
       out += "</tbody></table>\n"
     }
@@ -114,28 +115,38 @@ public struct ReviewReport: Sendable {
     return out
   }
 
-  /// Stacked bars: incidents per month (or year) by severity.
+  /// The most months the incidents-per-month chart shows, so that its bars stay readable.
+  public static let chartMonths = 36
+
+  /// Stacked bars: incidents per month by severity. When the incidents span more than
+  /// ``chartMonths`` months, only the last 36 months that have incidents are charted (months
+  /// without incidents left out), and the caption under the chart says so.
   func perPeriodChart() -> String {
-    let incidents = data.incidents
-    let months = incidents.map(Stats.month(of:)).filter { $0 != "unknown" }
+    let months = data.incidents.map(Stats.month(of:)).filter { $0 != "unknown" }
     guard let first = months.min(), let last = months.max() else {
       return "<p class=\"muted\">No incidents to chart.</p>\n"
     }
     func index(_ m: String) -> Int { (Int(m.prefix(4)) ?? 0) * 12 + (Int(m.suffix(2)) ?? 1) - 1 }
-    let byYear = index(last) - index(first) + 1 > 36
-    func key(_ i: Incident) -> String {
-      let m = Stats.month(of: i)
-      return byYear ? String(m.prefix(4)) : m
-    }
-    var periods: [String] = []
-    if byYear {
-      periods = (Int(first.prefix(4))!...Int(last.prefix(4))!).map { String(format: "%04d", $0) }
+    let span = index(last) - index(first) + 1
+    var periods: [String]
+    var caption: String
+    if span > Self.chartMonths {
+      let withIncidents = Set(months).sorted()
+      periods = Array(withIncidents.suffix(Self.chartMonths))
+      caption = "The incidents span \(span) months (\(first) to \(last)); the chart shows the last \(periods.count) months that have incidents, \(periods.first!) to \(periods.last!), and leaves out months without incidents"
+      if withIncidents.count > periods.count {
+        let shown = Set(periods)
+        let left = months.filter { !shown.contains($0) }.count
+        caption += " and \(left) earlier incident\(left == 1 ? "" : "s")"
+      }
+      caption += "."
     } else {
       periods = (index(first)...index(last)).map { String(format: "%04d-%02d", $0 / 12, $0 % 12 + 1) }
+      caption = "Incidents per month by severity, \(first) to \(last)."
     }
-    if periods.count > 400 {  // centuries apart: only the years that have incidents
-      periods = Array(Set(incidents.map(key))).filter { $0 != "unkn" && $0 != "unknown" }.sorted()
-    }
+    let shownMonths = Set(periods)
+    let incidents = data.incidents.filter { shownMonths.contains(Stats.month(of: $0)) }
+    func key(_ i: Incident) -> String { Stats.month(of: i) }
     let severities = Lifecycle.unique(incidents.map(\.severity)).sorted { data.settings.rank(ofSeverity: $0) < data.settings.rank(ofSeverity: $1) }
     var counts: [String: [String: Int]] = [:]
     for i in incidents { counts[key(i), default: [:]][i.severity, default: 0] += 1 }
@@ -144,8 +155,8 @@ public struct ReviewReport: Sendable {
     let plotW = width - left - 10, plotH = height - bottom - top
     let step = plotW / Double(periods.count)
     let barW = max(1, step * 0.8)
-    var svg = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height + 24))\" role=\"img\" aria-label=\"Incidents per \(byYear ? "year" : "month") by severity\">\n"
-    svg += "<title>Incidents per \(byYear ? "year" : "month") by severity</title>\n"
+    var svg = "<svg viewBox=\"0 0 \(Int(width)) \(Int(height + 24))\" role=\"img\" aria-label=\"Incidents per month by severity\">\n"
+    svg += "<title>Incidents per month by severity</title>\n"
     for tick in Self.ticks(maxCount) {
       let y = top + plotH - plotH * Double(tick) / Double(maxCount)
       svg += "<line x1=\"\(left)\" x2=\"\(width - 10)\" y1=\"\(Self.f(y))\" y2=\"\(Self.f(y))\" stroke=\"#eee\"/><text x=\"\(left - 6)\" y=\"\(Self.f(y + 4))\" text-anchor=\"end\">\(tick)</text>\n"
@@ -171,7 +182,7 @@ public struct ReviewReport: Sendable {
       svg += "<rect x=\"\(Self.f(lx))\" y=\"\(Int(height + 8))\" width=\"10\" height=\"10\" fill=\"\(color(severity))\"/><text x=\"\(Self.f(lx + 14))\" y=\"\(Int(height + 17))\">\(Self.escape(severity))</text>\n"
       lx += 70
     }
-    svg += "</svg>\n"
+    svg += "</svg>\n<p class=\"muted chart-caption\">\(Self.escape(caption))</p>\n"
     return svg
   }
 

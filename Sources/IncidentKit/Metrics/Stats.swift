@@ -213,8 +213,26 @@ public struct Stats: Sendable {
 
 /// RFC 4180 CSV: fields with a comma, a double quote, CR or LF are quoted, quotes doubled;
 /// records end with CRLF.
+///
+/// Against CSV (formula) injection, as the OWASP "CSV Injection" page recommends: a cell that
+/// starts with `=`, `+`, `-`, `@`, a tab or a CR gets a single quote `'` in front, so a
+/// spreadsheet shows it as text instead of running it as a formula; plain numbers (`-5`,
+/// `-0.25`, `+3`) are left as they are, so durations stay numbers.
 public enum CSV {
-  public static func field(_ s: String) -> String {
+  /// The characters that make a spreadsheet read a cell as a formula (OWASP).
+  static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r", "\r\n"]
+
+  /// `s` with a leading `'` when a spreadsheet would read it as a formula; plain numbers are
+  /// left alone.
+  public static func neutralized(_ s: String) -> String {
+    guard let first = s.first, formulaStarts.contains(first) else { return s }
+    if s.range(of: #"^[+-]?[0-9]+(\.[0-9]+)?$"#, options: .regularExpression) != nil { return s }
+    return "'" + s
+  }
+
+  /// One field: neutralized (see ``neutralized(_:)``), then quoted when needed.
+  public static func field(_ raw: String) -> String {
+    let s = neutralized(raw)
     if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
       return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

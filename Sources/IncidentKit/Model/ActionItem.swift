@@ -107,16 +107,20 @@ public struct ActionList: Sendable, Equatable {
 
   /// Open items that have no owner; they block closing (DESIGN section 2).
   public var openWithoutOwner: [ActionItem] {
-    items.filter { $0.status == .open && ($0.owner ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+    items.filter { $0.status == .open && $0.owner.flatMap(PersonName.cleaned) == nil }
   }
 }
 
 /// UTC calendar dates (`YYYY-MM-DD`), as action items' due dates use them.
 public enum CalendarDate {
-  /// True for a real date written `YYYY-MM-DD` (`2026-02-30` is refused).
+  /// The years a date may have: a year before the Unix epoch or after 2999 is a typo.
+  public static let years = 1970...2999
+
+  /// True for a real date written `YYYY-MM-DD` (`2026-02-30` is refused) in ``years``.
   public static func isValid(_ text: String) -> Bool {
     let bytes = Array(text.utf8)
     guard bytes.count == 10, bytes[4] == 45, bytes[7] == 45 else { return false }
+    guard let year = Int(text.prefix(4)), years.contains(year) else { return false }
     let digits = bytes.enumerated().filter { $0.offset != 4 && $0.offset != 7 }.map(\.element)
     guard digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return false }
     guard let date = RFC3339.parse(text + "T00:00:00Z") else { return false }

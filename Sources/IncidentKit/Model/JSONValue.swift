@@ -88,6 +88,7 @@ extension HistoryEntry {
       "subject": .string(subject), "change": .optional(changeKind),
       "hand_edit": .bool(isHandEdit), "merge": .bool(isMerge),
       "changes": .array(changes.map(JSONValue.string)),
+      "parents": .array(parents.map { .string($0.hex) }), "mark": .optional(mark),
     ])
   }
 }

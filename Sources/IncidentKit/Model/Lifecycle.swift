@@ -25,6 +25,9 @@ public enum Lifecycle {
     public var postmortemStatus: String?
     /// The incident's action items (an open one without an owner blocks closing).
     public var actions: [ActionItem] = []
+    /// The postmortem's approvals that count (``PostmortemFrontMatter/validApprovals``: not by
+    /// an author); closing needs `policy.approvals_required` of them besides `published`.
+    public var postmortemApprovals: Int = 0
 
     public init(settings: Settings, actor: Identity, now: Date, knownIDs: Set<IncidentID> = [],
                 postmortemStatus: String? = nil) {
@@ -296,10 +299,21 @@ public enum Lifecycle {
       throw .refused(why + allowedSuffix(incident))
     }
     if target == .closed {
-      if context.settings.postmortemRequiredFor.contains(incident.severity), context.postmortemStatus != "published" {
-        let state = context.postmortemStatus.map { "its postmortem is \($0)" } ?? "it has no postmortem"
-        let next = context.postmortemStatus == nil ? "git incident postmortem new \(id)" : "git incident postmortem publish \(id)"
-        throw .refused("\(id) is \(incident.severity) and policy requires a published postmortem before closing; \(state) (`\(next)`)")
+      if context.settings.postmortemRequiredFor.contains(incident.severity) {
+        let required = context.settings.approvalsRequired
+        let published = context.postmortemStatus == "published"
+        if !published || context.postmortemApprovals < required {
+          let what = "a published postmortem" + (published ? " with \(required) approval\(required == 1 ? "" : "s")" : "")
+          let state: String
+          if published {
+            state = "its postmortem is published but has \(context.postmortemApprovals) of the \(required) approvals policy requires "
+              + "(approvals by its authors do not count; a reviewer approves with `git incident postmortem approve \(id)`)"
+          } else {
+            let next = context.postmortemStatus == nil ? "git incident postmortem new \(id)" : "git incident postmortem publish \(id)"
+            state = (context.postmortemStatus.map { "its postmortem is \($0)" } ?? "it has no postmortem") + " (`\(next)`)"
+          }
+          throw .refused("\(id) is \(incident.severity) and policy requires \(what) before closing; \(state)")
+        }
       }
       let unowned = ActionList(items: context.actions).openWithoutOwner
       if !unowned.isEmpty {

@@ -34,6 +34,10 @@ public struct Settings: Sendable, Equatable {
   /// The IANA time zone (`UTC`, `Europe/Berlin`) in which imported times written without a
   /// zone or offset are read; default `UTC`. Written to the file only when not `UTC`.
   public var timezone: String = "UTC"
+  /// `policy.require_signed_commits`: when true, `git incident audit` requires every commit
+  /// that touches records (while the policy is in force) to carry a good signature from an
+  /// allowed signer, as `audit --require-signed` does. Default false.
+  public var requireSignedCommits: Bool = false
 
   /// SEV1 (worst) to SEV5, with definitions in the style of PagerDuty's and Atlassian's
   /// severity guides; postmortems required for SEV1 and SEV2; updates every 30 min (SEV1) and
@@ -90,6 +94,6 @@ public struct Settings: Sendable, Equatable {
       && lhs.updateIntervals.map(\.seconds) == rhs.updateIntervals.map(\.seconds)
       && lhs.extra == rhs.extra && lhs.actionItemsRequiredFor == rhs.actionItemsRequiredFor
       && lhs.approvalsRequired == rhs.approvalsRequired
-      && lhs.requiredPostmortemSections == rhs.requiredPostmortemSections && lhs.timezone == rhs.timezone
+      && lhs.requiredPostmortemSections == rhs.requiredPostmortemSections && lhs.timezone == rhs.timezone && lhs.requireSignedCommits == rhs.requireSignedCommits
   }
 }

@@ -20,25 +20,29 @@ public enum Playbook {
   /// The checklist items of a playbook, in order, as tasks `T1`, `T2`, ...: every line that is
   /// a Markdown task list item (`- [ ] text`, `* [ ] text`, `+ [ ] text`, checked or not, at any
   /// indentation), outside fenced code blocks. Line breaks inside an item are not followed.
-  public static func tasks(in text: String) -> [PlaybookTask] {
+  ///
+  /// - Parameter file: the playbook's path, for errors.
+  /// - Throws: ``FormatError`` at the line and column (Unicode scalars) of a control character
+  ///   (a tab, an escape) or a bidirectional override in an item's text: a task title is one
+  ///   line of plain text, the rule the command line applies (``Lifecycle``).
+  public static func tasks(in text: String, file: String) throws(FormatError) -> [PlaybookTask] {
     var out: [PlaybookTask] = []
-    var fence: String?
-    for line in PostmortemDocument.lines(text) {
+    let lines = PostmortemDocument.lines(text)
+    let code = PostmortemDocument.fencedLines(lines)
+    for (n, line) in lines.enumerated() where !code[n] {
       let t = line.trimmingCharacters(in: .whitespaces)
-      if let f = fence {
-        if t.hasPrefix(f) { fence = nil }
-        continue
-      }
-      if t.hasPrefix("```") || t.hasPrefix("~~~") {
-        fence = String(t.prefix(3))
-        continue
-      }
       guard t.count > 6, let bullet = t.first, "-*+".contains(bullet) else { continue }
       let rest = t.dropFirst().drop { $0 == " " }
       let box = rest.prefix(3)
       guard box == "[ ]" || box == "[x]" || box == "[X]" else { continue }
       let title = rest.dropFirst(3).trimmingCharacters(in: .whitespaces)
       guard !title.isEmpty else { continue }
+      if let bad = Lifecycle.forbiddenScalar(in: title, allowed: []) {
+        let scalars = Array(line.unicodeScalars)
+        let column = (scalars.firstIndex { String(format: "U+%04X", $0.value) == bad } ?? 0) + 1
+        throw FormatError(file: file, line: n + 1, column: column,
+                          message: "the checklist item contains the control character \(bad); checklist items become one-line task titles, remove it")
+      }
       out.append(PlaybookTask(id: "T\(out.count + 1)", title: title))
     }
     return out

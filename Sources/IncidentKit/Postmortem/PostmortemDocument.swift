@@ -53,6 +53,12 @@ public struct PostmortemFrontMatter: Sendable, Equatable {
     self.extra = []
   }
 
+  /// The approvals that count: those not given by an author (same name or email, see
+  /// ``PersonName/samePerson(_:_:)``); an author cannot approve their own postmortem.
+  public var validApprovals: [PostmortemApproval] {
+    approvals.filter { a in !authors.contains { PersonName.samePerson($0, a.by) } }
+  }
+
   static let keys = ["status", "incident", "authors", "reviewers", "approvals", "meeting_date"]
 
   /// Parses front matter text.
@@ -64,18 +70,11 @@ public struct PostmortemFrontMatter: Sendable, Equatable {
   ///     positions in errors are lines of the file.
   /// - Throws: ``FormatError`` at the first invalid field.
   static func decode(_ text: String, file: String, lineOffset: Int) throws(FormatError) -> PostmortemFrontMatter {
-    do {
-      return try decodeUnshifted(text, file: file)
-    } catch {
-      var shifted = error
-      shifted.line = error.line.map { $0 + lineOffset }
-      throw shifted
-    }
-  }
-
-  private static func decodeUnshifted(_ text: String, file: String) throws(FormatError) -> PostmortemFrontMatter {
-    guard let root = try YAMLReader.parse(Data(text.utf8), file: file) else {
-      throw FormatError(file: file, line: 1, message: "the front matter is empty; it needs at least status: draft")
+    // Blank lines in front of the YAML put every position the parser reports (in the error's
+    // line and inside its text, "starts at line 3") on the line of the file.
+    let padded = String(repeating: "\n", count: max(0, lineOffset)) + text
+    guard let root = try YAMLReader.parse(Data(padded.utf8), file: file) else {
+      throw FormatError(file: file, line: lineOffset, message: "the front matter is empty; it needs at least status: draft")
     }
     let map = try YAMLMap(root, file: file)
     let statusText = try map.requiredString("status")
@@ -84,10 +83,13 @@ public struct PostmortemFrontMatter: Sendable, Equatable {
         + PostmortemStatus.allCases.map(\.rawValue).joined(separator: ", "))
     }
     var fm = PostmortemFrontMatter(status: status, incident: try map.string("incident"))
-    fm.authors = try map.strings("authors") ?? []
-    fm.reviewers = try map.strings("reviewers") ?? []
+    // People are cleaned as git cleans identities; an entry that names nobody (`<>`) is none.
+    fm.authors = (try map.strings("authors") ?? []).compactMap(PersonName.cleaned)
+    fm.reviewers = (try map.strings("reviewers") ?? []).compactMap(PersonName.cleaned)
     for entry in try map.maps("approvals") ?? [] {
-      let by = try entry.requiredString("by")
+      guard let by = PersonName.cleaned(try entry.requiredString("by")) else {
+        throw entry.error("by", "the approval names nobody; write the approver as \"Name <email>\"")
+      }
       guard let at = try entry.time("at") else {
         throw entry.error("at", "the approval has no time; add at: \"2026-11-29T10:42:00Z\"")
       }
@@ -172,8 +174,24 @@ public struct PostmortemDocument: Sendable {
   }
 
   /// The file with `frontMatter` written in canonical form and the body unchanged.
-  public static func compose(_ frontMatter: PostmortemFrontMatter, body: String) -> String {
-    "---\n" + frontMatter.encode() + "---\n" + body
+  ///
+  /// - Parameter like: the file being rewritten; when its lines end in CR LF
+  ///   (``usesCRLF(_:)``), so do the front matter's.
+  public static func compose(_ frontMatter: PostmortemFrontMatter, body: String, like original: String = "") -> String {
+    let head = "---\n" + frontMatter.encode() + "---\n"
+    return (usesCRLF(original) ? head.replacingOccurrences(of: "\n", with: "\r\n") : head) + body
+  }
+
+  /// True when most line breaks of `text` are CR LF (a file saved on Windows): generated text
+  /// written into it uses CR LF too.
+  public static func usesCRLF(_ text: String) -> Bool {
+    var lf = 0, crlf = 0
+    var previous: UInt8 = 0
+    for byte in text.utf8 {
+      if byte == 10 { if previous == 13 { crlf += 1 } else { lf += 1 } }
+      previous = byte
+    }
+    return crlf > lf
   }
 
   /// A level-2 section of the body (`## Name`) with its lines up to the next level-1 or
@@ -192,32 +210,93 @@ public struct PostmortemDocument: Sendable {
     }
   }
 
-  /// The body's level-2 sections, in order; headings inside fenced code blocks do not count.
+  /// The body's level-2 sections, in order. Headings are CommonMark ATX headings: up to three
+  /// spaces of indentation, `##`, a space or tab (or the end of the line), the text, and an
+  /// optional closing run of `#`; those inside fenced code blocks do not count. A level-1
+  /// heading ends a section; level 3 and deeper are part of it.
   public var sections: [Section] {
     var out: [Section] = []
-    var fence: String?
-    for (n, line) in Self.lines(body).enumerated() {
+    let lines = Self.lines(body)
+    let code = Self.fencedLines(lines)
+    for (n, line) in lines.enumerated() {
       let number = bodyStartLine + n
-      let trimmed = line.trimmingCharacters(in: .whitespaces)
-      if let f = fence {
-        if trimmed.hasPrefix(f) { fence = nil }
-        out.indices.last.map { out[$0].lines.append((number, line)) }
-        continue
-      }
-      if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") {
-        fence = String(trimmed.prefix(3))
-        out.indices.last.map { out[$0].lines.append((number, line)) }
-        continue
-      }
-      if line.hasPrefix("## ") {
-        out.append(Section(name: line.dropFirst(3).trimmingCharacters(in: .whitespaces), line: number, lines: []))
-      } else if line.hasPrefix("# ") {
-        out.append(Section(name: "", line: number, lines: []))  // a level-1 heading ends a section
+      if !code[n], let heading = Self.atxHeading(line), heading.level <= 2 {
+        out.append(Section(name: heading.level == 2 ? heading.text : "", line: number, lines: []))
       } else {
         out.indices.last.map { out[$0].lines.append((number, line)) }
       }
     }
     return out.filter { !$0.name.isEmpty }
+  }
+
+  /// A CommonMark ATX heading (spec section 4.2): its level (1-6) and text without the opening
+  /// and closing `#` runs; nil when `line` is not one.
+  static func atxHeading(_ line: String) -> (level: Int, text: String)? {
+    var rest = Substring(line)
+    var indent = 0
+    while rest.first == " " && indent < 4 { rest = rest.dropFirst(); indent += 1 }
+    guard indent <= 3 else { return nil }
+    let hashes = rest.prefix { $0 == "#" }.count
+    guard (1...6).contains(hashes) else { return nil }
+    rest = rest.dropFirst(hashes)
+    guard rest.isEmpty || rest.first == " " || rest.first == "\t" else { return nil }
+    var text = rest.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+    // A closing sequence: a run of # preceded by a space or tab (or making up the whole text).
+    let closing = text.reversed().prefix { $0 == "#" }.count
+    if closing > 0 {
+      let before = text.dropLast(closing)
+      if before.isEmpty { text = "" }
+      else if before.last == " " || before.last == "\t" {
+        text = before.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+      }
+    }
+    return (hashes, text)
+  }
+
+  /// For each of `lines`, true when it is part of a fenced code block (its fences included):
+  /// a fence is three or more backticks or tildes indented up to three spaces, closed by a
+  /// fence of the same character at least as long (CommonMark spec section 4.5). An unclosed
+  /// fence runs to the end.
+  static func fencedLines(_ lines: [String]) -> [Bool] {
+    var out: [Bool] = []
+    out.reserveCapacity(lines.count)
+    var open: (char: Character, count: Int)?
+    for line in lines {
+      let indent = line.prefix { $0 == " " }.count
+      let t = line.dropFirst(indent)
+      let char = t.first
+      let run = char == "`" || char == "~" ? t.prefix { $0 == char }.count : 0
+      if let fence = open {
+        out.append(true)
+        if indent <= 3, char == fence.char, run >= fence.count,
+          t.dropFirst(run).trimmingCharacters(in: .whitespaces).isEmpty
+        {
+          open = nil
+        }
+      } else if indent <= 3, run >= 3, let char, !(char == "`" && t.dropFirst(run).contains("`")) {
+        open = (char, run)
+        out.append(true)
+      } else {
+        out.append(false)
+      }
+    }
+    return out
+  }
+
+  /// The 1-based lines of `text` that start with a git conflict marker: seven `<`, `=`, `>` or
+  /// `|` followed by a space, a tab or the end of the line (the markers `git merge` leaves; the
+  /// rule `git diff --check` uses).
+  public static func conflictMarkerLines(_ text: String) -> [(line: Int, marker: String)] {
+    var out: [(Int, String)] = []
+    for (n, line) in lines(text).enumerated() {
+      for c in ["<", "=", ">", "|"] {
+        let marker = String(repeating: c, count: 7)
+        guard line.hasPrefix(marker) else { continue }
+        let next = line.dropFirst(7).first
+        if next == nil || next == " " || next == "\t" { out.append((n + 1, marker)) }
+      }
+    }
+    return out
   }
 
   /// The lines of `text` with their terminators (LF or CRLF), so that joining them gives the

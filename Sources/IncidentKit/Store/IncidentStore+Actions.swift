@@ -43,7 +43,8 @@ public struct ActionRow: Sendable {
 
 /// Which action items `actions` lists.
 public struct ActionFilter: Sendable {
-  /// Only items whose owner contains this text (case-insensitive).
+  /// Only items whose owner's whole name, whole email or whole `Name <email>` is this text
+  /// (case-insensitive, see ``PersonName/matches(_:query:)``).
   public var owner: String?
   public var openOnly: Bool
   /// Only open items whose due date is before `today`.
@@ -61,7 +62,7 @@ public struct ActionFilter: Sendable {
   /// The rows that match, sorted by due date (items without one last), then incident and item ID.
   public func apply(_ rows: [ActionRow]) -> [ActionRow] {
     rows.filter { row in
-      if let owner, !(row.item.owner ?? "").localizedCaseInsensitiveContains(owner) { return false }
+      if let owner, !PersonName.matches(row.item.owner ?? "", query: owner) { return false }
       if openOnly && row.item.status != .open { return false }
       if overdueOnly && !row.item.isOverdue(today: today) { return false }
       return true
@@ -192,6 +193,9 @@ extension IncidentStore {
     guard let text = String(data: old, encoding: .utf8) else {
       throw .invalidRecord(FormatError(file: path, message: "the file is not valid UTF-8"))
     }
+    if let marker = PostmortemDocument.conflictMarkerLines(text).first {
+      throw .refused("\(path):\(marker.line): has a git conflict marker (\(marker.marker)); resolve the merge in the file and commit it before changing action items")
+    }
     let new = Data(try ActionBlock.regenerate(in: text, items: items, file: path).utf8)
     return new == old ? [] : [(path, new)]
   }
@@ -200,14 +204,15 @@ extension IncidentStore {
   /// regenerates the action block of `postmortem.md`.
   ///
   /// - Returns: the commit and the new item's ID.
-  /// - Throws: ``IncidentError/invalidInput(_:)`` for an empty or multi-line title, a due date
-  ///   that is not `YYYY-MM-DD`; other ``IncidentError`` cases as ``change(_:_:as:)``.
+  /// - Throws: ``IncidentError/invalidInput(_:)`` for an empty or multi-line title, an owner
+  ///   that names nobody once cleaned (`<>`), a due date that is not `YYYY-MM-DD` (years
+  ///   1970-2999), a postmortem with git conflict markers; other ``IncidentError`` cases as ``change(_:_:as:)``.
   public func addAction(_ query: String, _ draft: ActionDraft, as actor: String? = nil) throws(IncidentError)
     -> (result: CommitResult, id: String)
   {
     let identity = try identity(explicit: actor)
     let title = try Lifecycle.singleLine(draft.title, what: "the action item's title")
-    let owner = try draft.owner.flatMap { s throws(IncidentError) in s.isEmpty ? nil : try Lifecycle.singleLine(s, what: "--owner") }
+    let owner = try draft.owner.flatMap { s throws(IncidentError) in s.isEmpty ? nil : try PersonName.required(s, what: "--owner") }
     let link = try draft.link.flatMap { s throws(IncidentError) in s.isEmpty ? nil : try Lifecycle.singleLine(s, what: "--link") }
     if let due = draft.due { try Self.checkDue(due) }
     var newID = ""
@@ -276,7 +281,8 @@ extension IncidentStore {
           var changed: [String] = []
           func set(_ name: String, _ path: WritableKeyPath<ActionItem, String?>, _ value: String?) throws(IncidentError) {
             guard let value else { return }
-            let new = value.isEmpty ? nil : try Lifecycle.singleLine(value, what: "--\(name)")
+            let new = value.isEmpty ? nil
+              : name == "owner" ? try PersonName.required(value, what: "--owner") : try Lifecycle.singleLine(value, what: "--\(name)")
             if item[keyPath: path] != new {
               item[keyPath: path] = new
               changed.append(name)
@@ -343,7 +349,7 @@ extension IncidentStore {
 
   static func checkDue(_ due: String) throws(IncidentError) {
     guard CalendarDate.isValid(due) else {
-      throw .invalidInput("--due '\(due)' is not a date; use YYYY-MM-DD, like 2026-12-15 (UTC)")
+      throw .invalidInput("--due '\(due)' is not a date; use YYYY-MM-DD with a year from \(CalendarDate.years.lowerBound) to \(CalendarDate.years.upperBound), like 2026-12-15 (UTC)")
     }
   }
 
@@ -354,7 +360,7 @@ extension IncidentStore {
     guard (1...2).contains(parts.count), let item = parts.last, !item.isEmpty,
       parts.count == 1 || !parts[0].isEmpty
     else {
-      throw .invalidInput("'\(reference)' is not a \(kind) reference; write <incident>/<\(kind)>, like \(example)")
+      throw .invalidInput("'\(reference)' is not \(kind == "action" ? "an" : "a") \(kind) reference; write <incident>/<\(kind)>, like \(example)")
     }
     if kind == "action" {
       guard ActionItem.isValidID(item) else {

@@ -68,6 +68,7 @@ extension IncidentStore {
         var context = Lifecycle.Context(settings: settings, actor: identity, now: now,
                                         postmortemStatus: record.postmortemStatus)
         context.actions = record.actions.items
+        if case .status(.closed, _, _, _) = change { context.postmortemApprovals = postmortemApprovalCount(id, in: tree) }
         if case .status(.declined, _, _, _) = change {
           context.knownIDs = Set(try incidentIDs(in: tree))
         }
@@ -91,15 +92,31 @@ extension IncidentStore {
   /// The checklist of playbook `name` as tasks.
   ///
   /// - Throws: ``IncidentError/invalidInput(_:)`` for an unknown playbook (listing those that
-  ///   exist) or one without a `- [ ]` checklist.
+  ///   exist, and saying so when the file is in the work tree but not committed) or one without
+  ///   a `- [ ]` checklist; ``IncidentError/invalidRecord(_:)`` for a checklist item with a
+  ///   control character (file, line and column).
   func playbookTasks(_ name: String, in tree: Tree?) throws(IncidentError) -> TaskList {
     let known = try playbookNames(in: tree)
     guard Playbook.isValidName(name), let entry = tree?.entry(atPath: Playbook.path(name)) else {
-      throw .invalidInput("unknown playbook '\(name)'; "
+      var uncommitted = ""
+      if Playbook.isValidName(name), let workdir = repository.workingDirectory,
+        FileManager.default.fileExists(atPath: workdir + "/" + Playbook.path(name))
+      {
+        uncommitted = "\(Playbook.path(name)) exists in the work tree but is not committed; commit it "
+          + "(`git add \(Playbook.path(name)) && git commit`) and declare again; "
+      }
+      throw .invalidInput("unknown playbook '\(name)'; " + uncommitted
         + (known.isEmpty ? "this repository has none (add playbooks/<name>.md with a - [ ] checklist)"
            : "playbooks in this repository: " + known.joined(separator: ", ")))
     }
-    let tasks = Playbook.tasks(in: String(decoding: try blob(entry.id), as: UTF8.self))
+    let tasks: [PlaybookTask]
+    do {
+      tasks = try Playbook.tasks(in: String(decoding: try blob(entry.id), as: UTF8.self), file: Playbook.path(name))
+    } catch let error as FormatError {
+      throw .invalidRecord(error)
+    } catch {
+      throw error as! IncidentError
+    }
     guard !tasks.isEmpty else {
       throw .invalidInput("playbook \(Playbook.path(name)) has no checklist; write its steps as `- [ ] step` lines")
     }
@@ -167,13 +184,41 @@ extension IncidentStore {
         throw .refused("\(path) is already an incident repository (\(Settings.path) exists)")
       }
       return PendingCommit(
-        files: [(Settings.path, RecordCodec.encodeSettings(settings)),
+        files: [(Settings.path, RecordCodec.encodeSettings(settings)), store.gitAttributes(in: tree),
                 (PostmortemTemplate.path, Data(PostmortemTemplate.defaultText.utf8))]
           + Playbook.examples.map { (Playbook.path($0.name), Data(($0.text + "\n").utf8)) },
         message: CommitMessage(
           subject: "Initialize incident repository (prefix \(settings.idPrefix))",
           trailers: [("Incident-Change", "init")]))
     }
+    try store.installMergeDriver()
     return (store, result)
+  }
+
+  /// `.gitattributes` with the lines that route record files to the merge driver added (kept
+  /// as it was when they are there already).
+  func gitAttributes(in tree: Tree?) -> (path: String, data: Data) {
+    var text = ""
+    if let entry = tree?.entry(atPath: ".gitattributes"), let data = try? repository.blob(entry.id) {
+      text = String(decoding: data, as: UTF8.self)
+    }
+    for line in MergeDriver.attributes.split(separator: "\n") where !text.contains(line) {
+      if !text.isEmpty, !text.hasSuffix("\n") { text += "\n" }
+      text += line + "\n"
+    }
+    return (".gitattributes", Data(text.utf8))
+  }
+
+  /// Sets `merge.incident.name` and `merge.incident.driver` in the repository's own config,
+  /// so `git merge` and `git pull` merge record files with `git incident merge-driver`.
+  ///
+  /// - Throws: ``IncidentError/git(_:)`` when the config cannot be written.
+  public func installMergeDriver() throws(IncidentError) {
+    do {
+      try repository.setLocalConfig("merge.incident.name", MergeDriver.name)
+      try repository.setLocalConfig("merge.incident.driver", MergeDriver.command)
+    } catch {
+      throw .git(error)
+    }
   }
 }

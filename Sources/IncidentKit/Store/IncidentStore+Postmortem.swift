@@ -42,6 +42,13 @@ extension IncidentStore {
     }
   }
 
+  /// The number of approvals of `id`'s committed postmortem that count
+  /// (``PostmortemFrontMatter/validApprovals``); 0 when it has none or its front matter cannot
+  /// be read (closing then stays refused, and `postmortem check` says why).
+  func postmortemApprovalCount(_ id: IncidentID, in tree: Tree?) -> Int {
+    (try? postmortem(id, in: tree))?.frontMatter.validApprovals.count ?? 0
+  }
+
   /// Writes `postmortem.md` for incident `query` from the repository's template
   /// (`templates/postmortem.md`, else the built-in one), prefilled from the record, as one
   /// commit with `Incident-Change: postmortem` and `Incident-Postmortem: draft`.
@@ -109,35 +116,56 @@ extension IncidentStore {
 
   /// Asks people to review a postmortem: adds them to `reviewers` and sets `status: in-review`,
   /// as one commit with `Incident-Postmortem: in-review` and one `Incident-Reviewer` trailer
-  /// per person.
+  /// per person named, written as `reviewers` stores them.
   ///
-  /// - Throws: ``IncidentError/refused(_:)`` when the postmortem is approved or published, or a
-  ///   reviewer is one of its authors; ``IncidentError/invalidInput(_:)`` for an empty list.
+  /// People are cleaned as git cleans identities (``PersonName``) and named once: two mentions
+  /// are one person when their emails match (case-insensitively), or their names when there is
+  /// no email.
+  ///
+  /// - Throws: ``IncidentError/refused(_:)`` when the postmortem is approved or published, a
+  ///   reviewer is one of its authors (same name or email), or nothing would change (everyone
+  ///   named is already a reviewer of an in-review postmortem); ``IncidentError/invalidInput(_:)``
+  ///   for an empty list or a person that names nobody (`<>`).
   public func postmortemRequestReview(_ query: String, reviewers: [String], as actor: String? = nil)
     throws(IncidentError) -> CommitResult
   {
     let identity = try identity(explicit: actor)
-    let people = try reviewers.map { s throws(IncidentError) in try Lifecycle.singleLine(s, what: "--reviewer") }
+    var people: [String] = []
+    for s in reviewers {
+      let person = try PersonName.required(s, what: "--reviewer")
+      if !people.contains(where: { PersonName.listKey($0) == PersonName.listKey(person) }) { people.append(person) }
+    }
     guard !people.isEmpty else { throw .invalidInput("name at least one --reviewer") }
     return try changeIncident(query, identity: identity) { id, tree, _, _ throws(IncidentError) in
-      var (text, fm) = try postmortem(id, in: tree)
+      let (text, old) = try postmortem(id, in: tree)
+      var fm = old
       guard fm.status == .draft || fm.status == .inReview else {
         throw .refused("the postmortem of \(id) is \(fm.status.rawValue); review is requested for a draft or in-review postmortem")
       }
-      for person in people where fm.authors.contains(where: { Self.samePerson($0, person) }) {
+      for person in people where fm.authors.contains(where: { PersonName.samePerson($0, person) }) {
         throw .refused("\(person) is an author of the postmortem of \(id) and cannot review it; ask someone who did not write it")
       }
-      for person in people where !fm.reviewers.contains(where: { Self.samePerson($0, person) }) {
-        fm.reviewers.append(person)
+      var named: [String] = []
+      for person in people {
+        if let listed = fm.reviewers.first(where: { PersonName.listKey($0) == PersonName.listKey(person) }) {
+          named.append(listed)
+        } else {
+          fm.reviewers.append(person)
+          named.append(person)
+        }
       }
       fm.status = .inReview
-      text = PostmortemDocument.compose(fm, body: PostmortemDocument(text).body)
+      guard fm != old else {
+        throw .refused("nothing to change: " + named.joined(separator: ", ")
+          + (named.count == 1 ? " is" : " are") + " already asked to review the postmortem of \(id), and it is in review")
+      }
+      let new = PostmortemDocument.compose(fm, body: PostmortemDocument(text).body, like: text)
       return PendingCommit(
-        files: [(RecordPaths.postmortem(id), Data(text.utf8))],
+        files: [(RecordPaths.postmortem(id), Data(new.utf8))],
         message: CommitMessage(
-          subject: "\(id): postmortem review requested from " + people.map(Self.name).joined(separator: ", "),
+          subject: "\(id): postmortem review requested from " + named.map(Self.name).joined(separator: ", "),
           trailers: [("Incident", id.rawValue), ("Incident-Change", "postmortem"), ("Incident-Postmortem", "in-review")]
-            + people.map { ("Incident-Reviewer", $0) }))
+            + named.map { ("Incident-Reviewer", $0) }))
     }
   }
 
@@ -157,19 +185,19 @@ extension IncidentStore {
       guard fm.status != .published else {
         throw .refused("the postmortem of \(id) is already published; nothing to approve")
       }
-      if fm.authors.contains(where: { Self.samePerson($0, approver) }) {
+      if fm.authors.contains(where: { PersonName.samePerson($0, approver) }) {
         throw .refused("\(approver) is an author of the postmortem of \(id) and cannot approve it; a reviewer who did not write it approves (`git incident postmortem request-review \(id) --reviewer \"Name <email>\"`)")
       }
-      if fm.approvals.contains(where: { Self.samePerson($0.by, approver) }) {
+      if fm.approvals.contains(where: { PersonName.samePerson($0.by, approver) }) {
         throw .refused("\(approver) has already approved the postmortem of \(id)")
       }
       fm.approvals.append(PostmortemApproval(by: approver, at: now, note: Lifecycle.nonEmpty(note)))
-      fm.status = fm.approvals.count >= settings.approvalsRequired ? .approved : .inReview
-      text = PostmortemDocument.compose(fm, body: PostmortemDocument(text).body)
+      fm.status = fm.validApprovals.count >= settings.approvalsRequired ? .approved : .inReview
+      text = PostmortemDocument.compose(fm, body: PostmortemDocument(text).body, like: text)
       return PendingCommit(
         files: [(RecordPaths.postmortem(id), Data(text.utf8))],
         message: CommitMessage(
-          subject: "\(id): postmortem approved by \(approver)" + (fm.status == .approved ? "" : " (\(fm.approvals.count) of \(settings.approvalsRequired))"),
+          subject: "\(id): postmortem approved by \(approver)" + (fm.status == .approved ? "" : " (\(fm.validApprovals.count) of \(settings.approvalsRequired))"),
           body: note ?? "",
           trailers: [("Incident", id.rawValue), ("Incident-Change", "postmortem"),
                      ("Incident-Postmortem", fm.status.rawValue), ("Approved-by", approver)]))
@@ -188,8 +216,8 @@ extension IncidentStore {
       var (text, fm) = try postmortem(id, in: tree)
       let path = RecordPaths.postmortem(id)
       guard fm.status != .published else { throw .refused("the postmortem of \(id) is already published") }
-      guard fm.approvals.count >= settings.approvalsRequired else {
-        throw .refused("the postmortem of \(id) has \(fm.approvals.count) of the \(settings.approvalsRequired) approvals policy requires; "
+      guard fm.validApprovals.count >= settings.approvalsRequired else {
+        throw .refused("the postmortem of \(id) has \(fm.validApprovals.count) of the \(settings.approvalsRequired) approvals policy requires; "
           + "a reviewer approves with `git incident postmortem approve \(id)`")
       }
       let errors = PostmortemCheck.run(text, file: path, record: record, settings: settings,
@@ -200,28 +228,13 @@ extension IncidentStore {
           + listed.joined(separator: "\n  ") + (errors.count > 5 ? "\n  ... and \(errors.count - 5) more" : ""))
       }
       fm.status = .published
-      text = PostmortemDocument.compose(fm, body: PostmortemDocument(text).body)
+      text = PostmortemDocument.compose(fm, body: PostmortemDocument(text).body, like: text)
       return PendingCommit(
         files: [(path, Data(text.utf8))],
         message: CommitMessage(
           subject: "\(id): postmortem published",
           trailers: [("Incident", id.rawValue), ("Incident-Change", "postmortem"), ("Incident-Postmortem", "published")]))
     }
-  }
-
-  /// True when two `Name <email>` (or bare name) texts are the same person: equal emails when
-  /// both have one, else equal names, case-insensitively.
-  static func samePerson(_ a: String, _ b: String) -> Bool {
-    func parts(_ s: String) -> (name: String, email: String?) {
-      if let open = s.lastIndex(of: "<"), let close = s.lastIndex(of: ">"), open < close {
-        return (s[..<open].trimmingCharacters(in: .whitespaces).lowercased(),
-                s[s.index(after: open)..<close].trimmingCharacters(in: .whitespaces).lowercased())
-      }
-      return (s.trimmingCharacters(in: .whitespaces).lowercased(), nil)
-    }
-    let (pa, pb) = (parts(a), parts(b))
-    if let ea = pa.email, let eb = pb.email { return ea == eb }
-    return pa.name == pb.name
   }
 
   static func name(_ person: String) -> String {

@@ -43,7 +43,9 @@ extension IncidentStore {
   /// from the tip's tree, refuse if any of `guarded` paths (plus the written ones) has
   /// uncommitted changes, write blobs, tree and commit objects, move the branch with a
   /// compare-and-swap on the old tip (retrying from the top when another writer moved it), then
-  /// bring the work tree's copies and the index entries of the written files up to date.
+  /// bring the work tree's copies and the index entries of the written files up to date. When
+  /// git config says `commit.gpgsign=true` the commit is signed as git signs it (see
+  /// ``CommitSigner``); a signing failure writes nothing.
   ///
   /// - Parameters:
   ///   - identity: author and (unless `GIT_COMMITTER_*` say otherwise) committer.
@@ -61,6 +63,7 @@ extension IncidentStore {
     defer { withExtendedLifetime(lock) {} }
     let committerIdentity = identity.committer(environment: environment)
     let committer = Signature(name: committerIdentity.name, email: committerIdentity.email, date: now)
+    let signer = try configuredSigner()
     for _ in 0..<Self.maxAttempts {
       let branch: String
       let tip: ObjectID?
@@ -85,7 +88,6 @@ extension IncidentStore {
         name: identity.name, email: identity.email, date: pending.authorDate ?? now)
       let written = pending.files.map(\.path)
       try checkClean(Array(Set(try guarded(tree) + written)).sorted(), against: tree)
-      let newCommit: ObjectID
       let newTree: ObjectID
       var blobs: [ObjectID]
       do {
@@ -96,12 +98,13 @@ extension IncidentStore {
           updates.append(.upsert(path: file.path, blob: blobs[blobs.count - 1]))
         }
         newTree = try repository.createTree(updating: tree?.id, with: updates)
-        newCommit = try repository.createCommit(
-          tree: newTree, parents: tip.map { [$0] } ?? [], author: author, committer: committer,
-          message: pending.message.text)
       } catch {
         throw .git(error)
       }
+      // Signed when git config says commit.gpgsign=true; a signing failure writes nothing.
+      let newCommit = try createCommit(
+        tree: newTree, parents: tip.map { [$0] } ?? [], author: author, committer: committer,
+        message: pending.message.text, signer: signer)
       do {
         try repository.updateReference(
           branch, to: newCommit, expecting: tip, message: "git-incident: \(pending.message.subject)")

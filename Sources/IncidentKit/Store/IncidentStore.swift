@@ -244,14 +244,15 @@ public final class IncidentStore {
 
   /// An incident's record from the cache, or parsed from its blob (and then cached).
   ///
-  /// The cache holds records parsed without the checks that depend on where and with which
-  /// settings they are read (the `id` matches the folder; the severity is defined); a cached
-  /// record that fails them is parsed again, so the error is exactly the parser's.
+  /// The cache holds records parsed without the checks that depend on where, with which
+  /// settings and by whom they are read (the `id` matches the folder; the severity is defined;
+  /// times are in order, which `history` and the merge do not require); a cached record that
+  /// fails one is parsed again, so the error is exactly the parser's.
   func cachedIncident(blob: ObjectID, id: IncidentID, settings: Settings) throws(IncidentError)
     -> Incident
   {
     if let hit = recordCache.incident(blob), hit.id == id,
-      settings.severityNames.contains(hit.severity)
+      settings.severityNames.contains(hit.severity), hit.times.firstOrderViolation() == nil
     {
       return hit
     }
