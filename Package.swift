@@ -30,7 +30,10 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    .executableTarget(name: "git-incident", dependencies: ["IncidentCLI"]),
+    .executableTarget(name: "git-incident", dependencies: ["IncidentCLI", "Git"]),
+    .executableTarget(
+      name: "incident-bench", dependencies: ["Git", "IncidentKit"],
+      path: "Benchmarks/incident-bench"),
     .testTarget(name: "GitTests", dependencies: ["Git"]),
     .testTarget(name: "IncidentKitTests", dependencies: ["IncidentKit"]),
     .testTarget(name: "IncidentCLITests", dependencies: ["IncidentCLI", "IncidentKit"]),

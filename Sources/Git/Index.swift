@@ -1,3 +1,4 @@
+import Foundation
 internal import CLibgit2
 
 /// The repository's index (the staging area).
@@ -32,6 +33,42 @@ public final class Index {
   /// The corresponding libgit2 function is `git_index_add_bypath`.
   public func add(path: String) throws(GitError) {
     try check(git_index_add_bypath(pointer, path), "git_index_add_bypath")
+  }
+
+  /// Stages `blob` at `path` for a work-tree file just written with exactly the blob's bytes,
+  /// taking the file's metadata from `lstat` (so `git status` sees it as unchanged) instead of
+  /// reading, filtering and hashing it again as ``add(path:)`` does (which also resolves the
+  /// path and looks for `.gitattributes` in every folder above it).
+  ///
+  /// - Parameters:
+  ///   - path: the repository-relative path.
+  ///   - blob: the blob whose bytes the file holds.
+  ///   - file: the file's absolute path in the work tree.
+  /// - Throws: ``GitError`` when the file cannot be examined or the entry is refused.
+  ///
+  /// The corresponding libgit2 function is `git_index_add`.
+  public func add(path: String, blob: ObjectID, file: String) throws(GitError) {
+    var st = stat()
+    guard lstat(file, &st) == 0 else {
+      throw GitError(code: .notFound, function: "lstat", message: "cannot read \(file): \(String(cString: strerror(errno)))")
+    }
+    var entry = git_index_entry()
+    entry.ctime = git_index_time(
+      seconds: Int32(truncatingIfNeeded: st.st_ctim.tv_sec), nanoseconds: UInt32(st.st_ctim.tv_nsec))
+    entry.mtime = git_index_time(
+      seconds: Int32(truncatingIfNeeded: st.st_mtim.tv_sec), nanoseconds: UInt32(st.st_mtim.tv_nsec))
+    entry.dev = UInt32(truncatingIfNeeded: st.st_dev)
+    entry.ino = UInt32(truncatingIfNeeded: st.st_ino)
+    entry.mode = GIT_FILEMODE_BLOB.rawValue
+    entry.uid = UInt32(truncatingIfNeeded: st.st_uid)
+    entry.gid = UInt32(truncatingIfNeeded: st.st_gid)
+    entry.file_size = UInt32(truncatingIfNeeded: st.st_size)
+    entry.id = blob.raw
+    let rc = path.withCString { cPath -> Int32 in
+      entry.path = cPath
+      return git_index_add(pointer, &entry)
+    }
+    try check(rc, "git_index_add")
   }
 
   /// Removes `path` from the index.

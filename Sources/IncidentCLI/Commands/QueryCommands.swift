@@ -73,7 +73,7 @@ extension GitIncident {
         openOnly: open, closedOnly: closed, since: since?.date, until: until?.date)
       let selected = filter.apply(incidents)
       if json {
-        Output.print(JSONValue.array(selected.map { .object($0.json) }).rendered())
+        Incident.writeJSONList(selected, to: Output.write)
       } else if selected.isEmpty {
         Output.print("no incidents")
       } else {

@@ -8,6 +8,19 @@ enum Output {
     FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
   }
 
+  /// Writes bytes as they are (pieces of large JSON, without a `String` copy).
+  static func write(_ bytes: [UInt8]) {
+    bytes.withUnsafeBytes { raw in
+      var done = 0
+      while done < raw.count {
+        let n = Foundation.write(1, raw.baseAddress! + done, raw.count - done)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return }
+        done += n
+      }
+    }
+  }
+
   static func error(_ text: String) {
     FileHandle.standardError.write(Data("git-incident: error: \(text)\n".utf8))
   }

@@ -80,17 +80,18 @@ extension IncidentStore {
     }
     let id = try resolve(query, in: try headTree())
     var cache = HistoryCache()
+    defer { recordCache.appendJournal() }
     var entries: [HistoryEntry] = []
+    var probes = FolderProbes(id: id)
     do {
       for commitID in try RevWalk(repository: repository, from: tip) {
         let commit = try repository.commit(commitID)
-        let tree = try commit.tree()
-        let folder = tree.entry(atPath: id.folder)?.id
         let parents = commit.parentIDs
+        guard try probes.changed(commitID, commit: commit, parent: parents.first, in: repository)
+        else { continue }
+        let tree = try commit.tree()
         var parentTree: Tree?
         if let first = parents.first { parentTree = try repository.commit(first).tree() }
-        let parentFolder = parentTree?.entry(atPath: id.folder)?.id
-        guard folder != parentFolder else { continue }
         let before = snapshot(id, in: parentTree, cache: &cache)
         let after = snapshot(id, in: tree, cache: &cache)
         let trailers = commit.trailers
@@ -123,6 +124,61 @@ extension IncidentStore {
     return entries.reversed()
   }
 
+  /// Decides whether a commit changed an incident's folder without reading big trees: the
+  /// `incidents` and `incidents/<year>` tree IDs are compared first (equal IDs mean equal
+  /// content), and the year tree, which lists every incident of that year, is read only when
+  /// they differ. Results are kept per commit, so in a linear history each commit is probed
+  /// once (as itself and then as the next commit's parent).
+  struct FolderProbes {
+    struct Probe {
+      var root: ObjectID
+      var incidents: ObjectID?
+      var year: ObjectID?
+      var folder: ObjectID??
+    }
+
+    let id: IncidentID
+    var probes: [ObjectID: Probe] = [:]
+
+    init(id: IncidentID) { self.id = id }
+
+    mutating func probe(_ commitID: ObjectID, commit: Commit?, in repository: Repository)
+      throws(GitError) -> Probe
+    {
+      if let hit = probes[commitID] { return hit }
+      let tree: Tree
+      if let commit { tree = try commit.tree() } else { tree = try repository.commit(commitID).tree() }
+      let p = Probe(
+        root: tree.id, incidents: tree.entry(atPath: "incidents")?.id,
+        year: tree.entry(atPath: "incidents/\(id.year)")?.id)
+      probes[commitID] = p
+      return p
+    }
+
+    mutating func folder(_ commitID: ObjectID, in repository: Repository) throws(GitError)
+      -> ObjectID?
+    {
+      guard var p = probes[commitID] else { return nil }
+      if let known = p.folder { return known }
+      let value = try repository.tree(p.root).entry(atPath: id.folder)?.id
+      p.folder = .some(value)
+      probes[commitID] = p
+      return value
+    }
+
+    /// True when the folder's tree ID in `commitID` differs from the one in `parent` (an
+    /// absent folder counts as nil).
+    mutating func changed(
+      _ commitID: ObjectID, commit: Commit, parent: ObjectID?, in repository: Repository
+    ) throws(GitError) -> Bool {
+      let mine = try probe(commitID, commit: commit, in: repository)
+      guard let parent else { return try folder(commitID, in: repository) != nil }
+      let theirs = try probe(parent, commit: nil, in: repository)
+      if mine.incidents == theirs.incidents || mine.year == theirs.year { return false }
+      return try folder(commitID, in: repository) != folder(parent, in: repository)
+    }
+  }
+
   struct HistoryCache {
     var incidents: [ObjectID: Result<Incident, FormatError>] = [:]
     var timelines: [ObjectID: Result<Timeline, FormatError>] = [:]
@@ -138,24 +194,32 @@ extension IncidentStore {
     if let entry = tree?.entry(atPath: RecordPaths.incident(id)) {
       if let hit = cache.incidents[entry.id] {
         snap.incident = hit
+      } else if let stored = recordCache.incident(entry.id) {
+        snap.incident = .success(stored)
+        cache.incidents[entry.id] = .success(stored)
       } else {
         let result = Result { () throws(FormatError) -> Incident in
           let data = (try? repository.blob(entry.id)) ?? Data()
           return try RecordCodec.decodeIncident(data, file: RecordPaths.incident(id), checkOrder: false)
         }
         cache.incidents[entry.id] = result
+        if case .success(let parsed) = result { recordCache.add(parsed, blob: entry.id) }
         snap.incident = result
       }
     }
     if let entry = tree?.entry(atPath: RecordPaths.timeline(id)) {
       if let hit = cache.timelines[entry.id] {
         snap.timeline = hit
+      } else if let stored = recordCache.timeline(entry.id) {
+        snap.timeline = .success(stored)
+        cache.timelines[entry.id] = .success(stored)
       } else {
         let result = Result { () throws(FormatError) -> Timeline in
           let data = (try? repository.blob(entry.id)) ?? Data()
           return try RecordCodec.decodeTimeline(data, file: RecordPaths.timeline(id))
         }
         cache.timelines[entry.id] = result
+        if case .success(let parsed) = result { recordCache.add(parsed, blob: entry.id) }
         snap.timeline = result
       }
     }

@@ -26,6 +26,10 @@ public struct YAMLMap {
   public let path: String
 
   private let mapping: Node.Mapping
+  /// The keys' text and their values, in document order, read once: looking a key up then
+  /// compares strings instead of copying Yams nodes (most of the cost of reading a record).
+  private let keyTexts: [String]
+  private let values: [Node]
 
   /// Wraps a mapping node.
   ///
@@ -46,11 +50,21 @@ public struct YAMLMap {
     self.file = file
     self.path = path
     self.mapping = mapping
+    var keyTexts: [String] = []
+    var values: [Node] = []
+    keyTexts.reserveCapacity(mapping.count)
+    values.reserveCapacity(mapping.count)
+    for (k, value) in mapping {
+      keyTexts.append(YAMLMap.text(of: k))
+      values.append(value)
+    }
+    self.keyTexts = keyTexts
+    self.values = values
   }
 
   /// The keys, as text, in document order.
   public var keys: [String] {
-    mapping.map { YAMLMap.text(of: $0.key) }
+    keyTexts
   }
 
   /// The value node of a key, exactly as parsed (a plain null is a scalar node here).
@@ -58,8 +72,7 @@ public struct YAMLMap {
   /// - Parameter key: The key.
   /// - Returns: The value, or `nil` if the key is absent.
   public func node(_ key: String) -> Node? {
-    for (k, value) in mapping where YAMLMap.text(of: k) == key { return value }
-    return nil
+    keyTexts.firstIndex(of: key).map { values[$0] }
   }
 
   /// The position of a key's value: the first character of a scalar (its opening quote, or the

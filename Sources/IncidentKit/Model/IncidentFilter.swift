@@ -48,10 +48,12 @@ public struct IncidentFilter: Sendable {
 
   /// The matching incidents, newest declaration first (ties by ID).
   public func apply(_ incidents: [Incident]) -> [Incident] {
-    incidents.filter(matches).sorted { a, b in
-      let da = a.times.reportedAt ?? .distantPast
-      let db = b.times.reportedAt ?? .distantPast
-      return da != db ? da > db : a.id > b.id
-    }
+    // Sorts small (time, index) pairs rather than moving whole records around.
+    let selected = incidents.filter(matches)
+    let order = selected.indices.map { (selected[$0].times.reportedAt ?? .distantPast, $0) }
+      .sorted { a, b in
+        a.0 != b.0 ? a.0 > b.0 : selected[a.1].id > selected[b.1].id
+      }
+    return order.map { selected[$0.1] }
   }
 }

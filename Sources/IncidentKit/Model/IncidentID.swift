@@ -44,13 +44,25 @@ public struct IncidentID: Hashable, Sendable, Comparable, CustomStringConvertibl
     return bytes.allSatisfy { isUpperLetter($0) || isDigit($0) }
   }
 
+  /// `PREFIX-YYYYMMDD-XXXX`, checked byte by byte without allocating (this runs for every
+  /// folder a listing reads).
   private static func isValid(_ text: String) -> Bool {
-    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-    guard parts.count == 3, isValidPrefix(String(parts[0])) else { return false }
-    let date = Array(parts[1].utf8)
-    guard date.count == 8, date.allSatisfy(isDigit) else { return false }
-    let random = Array(parts[2].utf8)
-    return random.count == 4 && random.allSatisfy { crockford.contains($0) }
+    var text = text
+    return text.withUTF8 { b -> Bool in
+      // The prefix is 1-10 bytes, so the whole ID is 15-24 bytes: "-" + 8 digits + "-" + 4.
+      let n = b.count
+      guard n >= 15, n <= 24, b[n - 5] == 45, b[n - 14] == 45 else { return false }
+      let prefixEnd = n - 14
+      guard isUpperLetter(b[0]) else { return false }
+      for i in 0..<prefixEnd where !(isUpperLetter(b[i]) || isDigit(b[i])) { return false }
+      for i in (prefixEnd + 1)..<(n - 5) where !isDigit(b[i]) { return false }
+      for i in (n - 4)..<n where !isCrockford(b[i]) { return false }
+      return true
+    }
+  }
+
+  private static func isCrockford(_ c: UInt8) -> Bool {
+    isDigit(c) || (isUpperLetter(c) && c != 73 && c != 76 && c != 79 && c != 85)  // not I L O U
   }
 
   /// `YYYYMMDD` of `date` in UTC.
@@ -69,8 +81,9 @@ public struct IncidentID: Hashable, Sendable, Comparable, CustomStringConvertibl
 
   /// The year folder the incident lives under (`2026` for `INC-20261129-7K3Q`).
   public var year: String {
-    let parts = rawValue.split(separator: "-")
-    return String(parts[1].prefix(4))
+    // The date part starts 13 bytes before the end (`-YYYYMMDD-XXXX`); IDs are ASCII.
+    let utf8 = Array(rawValue.utf8)
+    return String(decoding: utf8[(utf8.count - 13)..<(utf8.count - 9)], as: UTF8.self)
   }
 
   /// The random part (`7K3Q`).

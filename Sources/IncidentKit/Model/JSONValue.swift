@@ -30,6 +30,7 @@ public enum JSONValue: Sendable, Equatable, Encodable {
 
   /// Pretty-printed JSON with sorted keys, ending with a newline.
   public func rendered() -> String {
+    if let fast = fastRendered() { return fast }  // the same bytes, much faster
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     let data = (try? encoder.encode(self)) ?? Data("null".utf8)

@@ -16,13 +16,15 @@ extension IncidentStore {
     var id: IncidentID?
     return try commit(identity: identity, guarded: { _ in [] }) { tree throws(IncidentError) in
       let settings = try settings(in: tree)
-      let existing = Set(try incidentIDs(in: tree))
+      // One path lookup per candidate instead of listing every incident: IDs are stored upper
+      // case as their folder's name, so a taken ID is exactly an existing path.
+      func taken(_ candidate: IncidentID) -> Bool { tree?.entry(atPath: candidate.folder) != nil }
       var candidate = IncidentID.generate(prefix: settings.idPrefix, date: now)
-      while existing.contains(candidate) || existing.contains(where: { $0.rawValue.caseInsensitiveCompare(candidate.rawValue) == .orderedSame }) {
+      while taken(candidate) {
         candidate = IncidentID.generate(prefix: settings.idPrefix, date: now)
       }
       if id == nil { id = candidate }
-      let chosen = existing.contains(id!) ? candidate : id!
+      let chosen = taken(id!) ? candidate : id!
       id = chosen
       let context = Lifecycle.Context(settings: settings, actor: identity, now: now)
       var (record, message) = try Lifecycle.declare(declaration, id: chosen, context: context)

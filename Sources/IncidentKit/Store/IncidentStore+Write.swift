@@ -89,10 +89,13 @@ extension IncidentStore {
       let written = pending.files.map(\.path)
       try checkClean(Array(Set(try guarded(tree) + written)).sorted(), against: tree)
       let newTree: ObjectID
+      var blobs: [ObjectID]
       do {
         var updates: [Repository.TreeUpdate] = []
+        blobs = []
         for file in pending.files {
-          updates.append(.upsert(path: file.path, blob: try repository.createBlob(file.data)))
+          blobs.append(try repository.createBlob(file.data))
+          updates.append(.upsert(path: file.path, blob: blobs[blobs.count - 1]))
         }
         newTree = try repository.createTree(updating: tree?.id, with: updates)
       } catch {
@@ -111,6 +114,7 @@ extension IncidentStore {
         throw .git(error)
       }
       let warnings = updateWorkTree(pending.files)
+      rememberWritten(pending.files, blobs: blobs, tree: newTree)
       let incident = pending.message.trailers.first { $0.key == "Incident" }.flatMap { IncidentID($0.value) }
       return CommitResult(
         incident: incident, commit: newCommit, branch: branch, subject: pending.message.subject,
@@ -146,24 +150,69 @@ extension IncidentStore {
   func updateWorkTree(_ files: [(path: String, data: Data)]) -> [String] {
     guard let workdir = repository.workingDirectory else { return [] }
     var warnings: [String] = []
+    var written: [Bool] = []
     for file in files {
-      let url = URL(fileURLWithPath: workdir + "/" + file.path)
       do {
-        try FileManager.default.createDirectory(
-          at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try file.data.write(to: url, options: .atomic)
+        try WorkTreeFile.write(file.data, to: workdir + "/" + file.path)
+        written.append(true)
       } catch {
-        warnings.append("committed, but could not write \(file.path) in the work tree: \(error.localizedDescription); run `git checkout -- \(file.path)`")
+        written.append(false)
+        warnings.append("committed, but could not write \(file.path) in the work tree: \(error.description); run `git checkout -- \(file.path)`")
       }
     }
     do {
       if let index = try repository.index() {
-        for file in files { try index.add(path: file.path) }
+        for (file, ok) in zip(files, written) {
+          if ok {
+            // The file holds exactly the committed blob: stage that blob with the file's
+            // metadata, without reading and hashing the file again.
+            try index.add(
+              path: file.path, blob: ObjectID.blob(hashing: file.data), file: workdir + "/" + file.path)
+          } else {
+            try index.add(path: file.path)
+          }
+        }
         try index.write()
       }
     } catch {
       warnings.append("committed, but could not update the index: \(error.message); run `git reset -q -- " + files.map(\.path).joined(separator: " ") + "`")
     }
     return warnings
+  }
+
+  /// Adds the records a commit wrote to the ``RecordCache`` (parsed from the bytes written, so
+  /// the cache holds exactly what a later read would parse), and the folder trees they are in,
+  /// as journal entries: O(files written), never a rewrite of the whole cache.
+  func rememberWritten(
+    _ files: [(path: String, data: Data)], blobs: [ObjectID], tree: ObjectID
+  ) {
+    guard recordCache.enabled else { return }
+    var folders = Set<String>()
+    for (file, blob) in zip(files, blobs) {
+      let parts = file.path.split(separator: "/", omittingEmptySubsequences: false)
+      guard parts.count == 4, parts[0] == "incidents", let id = IncidentID(String(parts[2])),
+        id.rawValue == parts[2], id.year == parts[1]
+      else { continue }
+      folders.insert(id.folder)
+      switch parts[3] {
+      case "incident.yaml":
+        if let incident = try? RecordCodec.decodeIncident(file.data, file: file.path) {
+          recordCache.add(incident, blob: blob)
+        }
+      case "timeline.yaml":
+        if let timeline = try? RecordCodec.decodeTimeline(file.data, file: file.path) {
+          recordCache.add(timeline, blob: blob)
+        }
+      default: break
+      }
+    }
+    if let root = try? repository.tree(tree) {
+      for path in folders {
+        if let entry = root.entry(atPath: path), entry.kind == .tree {
+          _ = cachedFolder(entry.id)
+        }
+      }
+    }
+    recordCache.appendJournal()
   }
 }

@@ -10,6 +10,9 @@ public final class IncidentStore {
   public let repository: Repository
   let environment: [String: String]
   let clock: @Sendable () -> Date
+  /// Parsed records by object ID, under the git directory (see ``RecordCache``).
+  lazy var recordCache = RecordCache(
+    gitDirectory: repository.gitDirectory, environment: environment)
 
   /// Wraps an open repository.
   ///
@@ -109,6 +112,11 @@ public final class IncidentStore {
         "'\(query.count > 60 ? query.prefix(60) + "…" : Substring(query))' is not a valid incident ID; expected an ID like INC-20261129-7K3Q, its last part (7K3Q) or a unique prefix")
     }
     let upper = query.uppercased()
+    if let exact = IncidentID(upper), exact.rawValue == upper,
+      tree?.entry(atPath: exact.folder)?.kind == .tree
+    {
+      return exact  // a whole ID: one path lookup, no scan
+    }
     let ids = try incidentIDs(in: tree)
     if let exact = ids.first(where: { $0.rawValue == upper }) { return exact }
     let matches = ids.filter { $0.rawValue.hasPrefix(upper) || $0.randomPart.hasPrefix(upper) }
@@ -128,16 +136,12 @@ public final class IncidentStore {
       throw .notFound(id.rawValue)
     }
     let settings = try settings(in: tree)
-    let incident = try incident(blob: entry.id, id: id, settings: settings)
+    let incident = try cachedIncident(blob: entry.id, id: id, settings: settings)
     var timeline = Timeline()
     if let t = tree.entry(atPath: RecordPaths.timeline(id)) {
-      let data = try blob(t.id)
-      do {
-        timeline = try RecordCodec.decodeTimeline(data, file: RecordPaths.timeline(id))
-      } catch {
-        throw .invalidRecord(error)
-      }
+      timeline = try cachedTimeline(blob: t.id, id: id)
     }
+    defer { recordCache.appendJournal() }
     var postmortemStatus: String?
     if let pm = tree.entry(atPath: RecordPaths.postmortem(id)) {
       postmortemStatus = FrontMatter.status(in: try blob(pm.id))
@@ -161,27 +165,116 @@ public final class IncidentStore {
 
   /// Reads every incident's `incident.yaml` in `tree` (timelines are not read).
   ///
+  /// Parsed records come from the ``RecordCache`` when their blob was seen before; only new
+  /// blobs are parsed, and the cache is then rewritten to hold what `tree` uses.
+  ///
   /// - Returns: the incidents, sorted by ID, and one problem per file that could not be read
   ///   (those incidents are left out, never silently: callers print the problems).
   public func incidents(in tree: Tree?) throws(IncidentError) -> (incidents: [Incident], problems: [IncidentError]) {
     guard let tree else { return ([], []) }
-    var out: [Incident] = []
-    var problems: [IncidentError] = []
     let settings = try settings(in: tree)
-    for id in try incidentIDs(in: tree) {
-      guard let entry = tree.entry(atPath: RecordPaths.incident(id)) else {
+    let cache = recordCache
+    cache.prepareForBulkReads()
+    guard let incidentsEntry = tree.entry(atPath: "incidents"), incidentsEntry.kind == .tree else {
+      return ([], [])
+    }
+    var folders: [(id: IncidentID, tree: ObjectID)] = []
+    if let listed = cache.listing(incidentsEntry.id) {
+      folders.reserveCapacity(listed.count)
+      for item in listed {
+        guard let id = IncidentID(item.id) else { continue }
+        folders.append((id, item.folder.objectID))
+      }
+    } else {
+      do {
+        let incidents = try repository.tree(incidentsEntry.id)
+        for year in incidents.entries where year.kind == .tree {
+          for entry in try repository.tree(year.id).entries where entry.kind == .tree {
+            if let id = IncidentID(entry.name), id.rawValue == entry.name, id.year == year.name {
+              folders.append((id, entry.id))
+            }
+          }
+        }
+      } catch {
+        throw .git(error)
+      }
+      folders.sort { $0.id < $1.id }
+      cache.add(listing: incidentsEntry.id, folders.map { ($0.id.rawValue, CacheKey($0.tree)) })
+    }
+    var live: [RecordCache.Kind: Set<CacheKey>] = [
+      .incident: [], .timeline: [], .folder: [], .listing: [CacheKey(incidentsEntry.id)],
+    ]
+    var out: [Incident] = []
+    out.reserveCapacity(folders.count)
+    var problems: [IncidentError] = []
+    for (id, folderID) in folders {
+      let folder = cachedFolder(folderID)
+      live[.folder]!.insert(CacheKey(folderID))
+      if let t = folder.timeline { live[.timeline]!.insert(t) }
+      guard let blobKey = folder.incident else {
         problems.append(.invalidRecord(FormatError(
           file: id.folder, line: nil, column: nil, field: nil,
           message: "the folder has no incident.yaml")))
         continue
       }
+      live[.incident]!.insert(blobKey)
       do {
-        out.append(try incident(blob: entry.id, id: id, settings: settings))
+        out.append(try cachedIncident(blob: blobKey.objectID, id: id, settings: settings))
       } catch {
         problems.append(error)
       }
     }
+    if cache.hasUnsaved || cache.snapshotNeedsRewrite || cache.journalSize > 0 {
+      cache.writeSnapshot(keeping: live)
+    }
     return (out, problems)
+  }
+
+  /// Which `incident.yaml` and `timeline.yaml` blobs an incident folder's tree holds.
+  func cachedFolder(_ folderID: ObjectID) -> RecordCache.Folder {
+    if let hit = recordCache.folder(folderID) { return hit }
+    // A folder tree that cannot be read counts as empty, as a path lookup through it would.
+    guard let t = try? repository.tree(folderID) else { return RecordCache.Folder() }
+    let folder = RecordCache.Folder(
+      incident: t.entry(atPath: "incident.yaml").map { CacheKey($0.id) },
+      timeline: t.entry(atPath: "timeline.yaml").map { CacheKey($0.id) })
+    recordCache.add(folder: folderID, folder)
+    return folder
+  }
+
+  /// An incident's record from the cache, or parsed from its blob (and then cached).
+  ///
+  /// The cache holds records parsed without the checks that depend on where, with which
+  /// settings and by whom they are read (the `id` matches the folder; the severity is defined;
+  /// times are in order, which `history` and the merge do not require); a cached record that
+  /// fails one is parsed again, so the error is exactly the parser's.
+  func cachedIncident(blob: ObjectID, id: IncidentID, settings: Settings) throws(IncidentError)
+    -> Incident
+  {
+    if let hit = recordCache.incident(blob), hit.id == id,
+      settings.severityNames.contains(hit.severity), hit.times.firstOrderViolation() == nil
+    {
+      return hit
+    }
+    let parsed = try incident(blob: blob, id: id, settings: settings)
+    recordCache.add(parsed, blob: blob)
+    return parsed
+  }
+
+  /// A timeline from the cache, or parsed from its blob (and then cached).
+  func cachedTimeline(blob id: ObjectID, id incidentID: IncidentID) throws(IncidentError)
+    -> Timeline
+  {
+    if let hit = recordCache.timeline(id) { return hit }
+    let data = try blob(id)
+    let timeline: Timeline
+    do {
+      timeline = try RecordCodec.decodeTimeline(data, file: RecordPaths.timeline(incidentID))
+    } catch {
+      throw .invalidRecord(error)
+    }
+    recordCache.add(timeline, blob: id)
+    return timeline
   }
 }
 

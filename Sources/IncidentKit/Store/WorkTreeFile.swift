@@ -1,0 +1,52 @@
+import Foundation
+
+/// Writes work-tree copies of committed files the way git's checkout does: the bytes go to a
+/// temporary file in the same folder, which is renamed over the old file (`rename(2)` is
+/// atomic, so readers see the old or the new file), with mode 0666 less the umask. No
+/// `fsync`: like git, the work tree is a copy of what the commit already holds, and `git
+/// checkout -- <path>` restores it (Foundation's `.atomic` write syncs every file, which for
+/// an import of thousands of incidents was most of its time).
+enum WorkTreeFile {
+  /// A write that failed, with the system's reason.
+  struct Failure: Error, CustomStringConvertible {
+    var description: String
+  }
+
+  /// Writes `data` to `path`, creating missing folders.
+  ///
+  /// - Throws: ``Failure`` naming the system call and reason (`open: Permission denied`).
+  static func write(_ data: Data, to path: String) throws(Failure) {
+    let folder = (path as NSString).deletingLastPathComponent
+    let temporary = "\(folder)/.\((path as NSString).lastPathComponent).git-incident-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    var fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+    if fd < 0 && errno == ENOENT {
+      do {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      } catch {
+        throw Failure(description: "cannot create \(folder): \(error.localizedDescription)")
+      }
+      fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+    }
+    guard fd >= 0 else { throw Failure(description: "open: \(String(cString: strerror(errno)))") }
+    let written = data.withUnsafeBytes { raw -> Int32 in
+      var done = 0
+      while done < raw.count {
+        let n = Foundation.write(fd, raw.baseAddress! + done, raw.count - done)
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return errno == 0 ? EIO : errno }
+        done += n
+      }
+      return 0
+    }
+    close(fd)
+    guard written == 0 else {
+      unlink(temporary)
+      throw Failure(description: "write: \(String(cString: strerror(written)))")
+    }
+    guard rename(temporary, path) == 0 else {
+      let reason = String(cString: strerror(errno))
+      unlink(temporary)
+      throw Failure(description: "rename: \(reason)")
+    }
+  }
+}
