@@ -48,7 +48,7 @@ public enum MergeDriver {
         let name = String(path.dropFirst(folder.count + 1))
         var files = (try? context(folder: folder, repository: repository, environment: environment)) ?? [:]
         files[name] = versions
-        let result = try RecordMerge.mergeIncident(folder: folder, files: files)
+        let result = try RecordMerge.mergeIncident(folder: folder, files: files, target: name)
         merged = result.files[name] ?? versions.ours
         notes = result.notes.filter { $0.hasPrefix(path + ":") }
       } else {

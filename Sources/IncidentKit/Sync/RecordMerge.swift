@@ -47,8 +47,11 @@ enum RecordMerge {
   ///     any version.
   /// - Returns: the merged files (nil: remove) and notes for people.
   /// - Throws: ``MergeConflict`` for a true text conflict or a merge that is not a valid record.
-  static func mergeIncident(folder: String, files: [String: FileVersions]) throws(MergeConflict)
-    -> (files: [String: Data?], notes: [String])
+  ///   - target: for git's merge driver, the one file git asked for: a conflict in another
+  ///     file (merged only for the events and actions it contributes) does not stop it; that
+  ///     file is left as ours in the result.
+  static func mergeIncident(folder: String, files: [String: FileVersions], target: String? = nil)
+    throws(MergeConflict) -> (files: [String: Data?], notes: [String])
   {
     var out: [String: Data?] = [:]
     var notes: [String] = []
@@ -61,6 +64,21 @@ enum RecordMerge {
     for name in files.keys.sorted() where name != "timeline.yaml" {
       let versions = files[name]!
       let path = folder + "/" + name
+      if let target, target != name {
+        // Merged for what it contributes to the target; its own conflict is git's to report.
+        let checked: Void? = try? {
+          () throws(MergeConflict) in
+          if name == "incident.yaml" {
+            _ = try mergeIncidentFile(path: path, versions, base: baseEvents, ours: oursEvents, theirs: theirsEvents)
+          } else {
+            _ = try mergeFile(path: path, versions)
+          }
+        }()
+        if checked == nil {
+          out[name] = versions.ours
+          continue
+        }
+      }
       if name == "incident.yaml" {
         let (data, resolutions, extra) = try mergeIncidentFile(
           path: path, versions, base: baseEvents, ours: oursEvents, theirs: theirsEvents)
@@ -72,7 +90,11 @@ enum RecordMerge {
         mergeEvents += extra.events
         notes += extra.notes
       } else {
-        let (data, resolutions) = try mergeFile(path: path, versions)
+        let (data, resolutions) = name == "postmortem.md"
+          ? try mergePostmortem(
+            path: path, versions,
+            actions: out.keys.contains("actions.yaml") ? out["actions.yaml"]! : files["actions.yaml"]?.ours)
+          : try mergeFile(path: path, versions)
         out[name] = data
         for r in resolutions {
           mergeEvents.append(event(for: TimedResolution(resolution: r, at: nil), file: name, at: nil))
@@ -101,6 +123,49 @@ enum RecordMerge {
       out["timeline.yaml"] = try finishTimeline(timelineNode, adding: mergeEvents, path: folder + "/timeline.yaml")
     }
     return (out, notes)
+  }
+
+  /// What stands in for the generated action block while `postmortem.md` is text-merged.
+  static let blockPlaceholder = "<!-- git-incident:actions:merging -->"
+
+  /// `postmortem.md` changed on both sides: the generated action block (``ActionBlock``) is
+  /// replaced by one placeholder line in all three versions, so that the block's contents never
+  /// take part in the text merge; the rest merges as ``mergeFile(path:_:)`` does, and the block
+  /// is then rendered from the merged `actions.yaml` (`actions`). When the merged actions do not
+  /// parse, our version's block is put back as it was.
+  ///
+  /// - Throws: ``MergeConflict`` for a true text conflict outside the block.
+  static func mergePostmortem(path: String, _ v: FileVersions, actions: Data?) throws(MergeConflict)
+    -> (Data?, [FieldResolution])
+  {
+    guard let ours = v.ours, let theirs = v.theirs, ours != theirs, v.base != ours, v.base != theirs else {
+      return try mergeFile(path: path, v)
+    }
+    func strip(_ data: Data?) -> (data: Data?, block: String?) {
+      guard let data else { return (nil, nil) }
+      let text = String(decoding: data, as: UTF8.self)
+      guard let found = try? ActionBlock.locate(in: text) else { return (data, nil) }
+      return (Data(text.replacingCharacters(in: found.range, with: blockPlaceholder).utf8), String(text[found.range]))
+    }
+    let b = strip(v.base)
+    let o = strip(ours)
+    let t = strip(theirs)
+    guard o.block != nil || t.block != nil else { return try mergeFile(path: path, v) }
+    let (merged, resolutions) = try mergeFile(path: path, FileVersions(base: b.data, ours: o.data, theirs: t.data))
+    guard let merged else { return (nil, resolutions) }
+    var text = String(decoding: merged, as: UTF8.self)
+    guard let at = text.range(of: blockPlaceholder) else { return (merged, resolutions) }
+    let block: String
+    let eol = PostmortemDocument.usesCRLF(text) ? "\r\n" : "\n"
+    if let data = actions, let list = try? ActionCodec.decodeActions(data, file: "actions.yaml") {
+      block = ActionBlock.render(list.items, eol: eol)
+    } else if actions == nil {
+      block = ActionBlock.render([], eol: eol)
+    } else {
+      block = o.block ?? t.block ?? ""
+    }
+    text.replaceSubrange(at, with: block)
+    return (Data(text.utf8), resolutions)
   }
 
   /// A resolution with the time of the change that won (nil when no event timed it).

@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+/// A tester's attacks on sync and the merge driver, end to end with local bare remotes, clones
+/// A and B and git's CLI as the witness.
+@Suite("Sync hardening")
+struct SyncHardeningTests {
+  typealias World = SyncAcceptanceTests.World
+
+  /// PATH with the built executable first, for git's merge driver.
+  func driverPath(_ w: World) -> String {
+    Sandbox.executable.deletingLastPathComponent().path + ":" + (w.box.environment["PATH"] ?? "")
+  }
+
+  /// Configures the merge driver in a clone.
+  func configureDriver(_ w: World, _ dir: URL) throws {
+    try w.box.git(["config", "merge.incident.driver", "git-incident merge-driver %O %A %B %P"], in: dir)
+  }
+
+  /// Makes a copy of B and of the remote, the copy of B pointing at the copy of the remote.
+  func copyOfB(_ w: World) throws -> URL {
+    let remote2 = w.box.path("remote2.git")
+    let b2 = w.box.path("B2")
+    try FileManager.default.copyItem(at: w.remote, to: remote2)
+    try FileManager.default.copyItem(at: w.b, to: b2)
+    try w.box.git(["remote", "set-url", "origin", remote2.path], in: b2)
+    return b2
+  }
+
+  /// 1. Action items added on both sides after a postmortem exists: actions.yaml merges and the
+  /// generated block is rebuilt from the merged items, by sync and by `git pull` alike.
+  @Test func actionsAddedOnBothSidesRegenerateTheBlock() throws {
+    let w = try World()
+    defer { w.box.remove() }
+    try w.run(["postmortem", "new", w.id, "--force"], in: w.a)
+    try w.run(["sync"], in: w.a)
+    try w.run(["sync"], in: w.b)
+    let a1 = try w.run(["action", "add", w.id, "Add a canary for checkout"], in: w.a).stdout
+    let b1 = try w.run(["action", "add", w.id, "Page on checkout errors"], in: w.b).stdout
+    try w.box.git(["push", "-q", "origin", "main"], in: w.a)
+    let b2 = try copyOfB(w)
+    try configureDriver(w, w.b)
+    let pull = try w.box.run("/usr/bin/git", ["pull", "--no-rebase", "--no-edit", "-q"], in: w.b, env: ["PATH": driverPath(w)])
+    #expect(pull.status == 0, "\(pull.stdout) \(pull.stderr)")
+    let r = try w.box.incident(["sync"], in: b2)
+    #expect(r.status == 0, "\(r.stderr)")
+    for dir in [w.b, b2] {
+      let pm = try String(contentsOf: dir.appendingPathComponent(w.folder(w.id) + "/postmortem.md"), encoding: .utf8)
+      let actions = try String(contentsOf: dir.appendingPathComponent(w.folder(w.id) + "/actions.yaml"), encoding: .utf8)
+      for ref in [a1, b1] {
+        let action = String(ref.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "/").last!)
+        #expect(actions.contains("- id: \(action)\n"), "\(actions)")
+        #expect(pm.contains("| \(action) |"), "\(pm)")
+      }
+      #expect(pm.contains("Add a canary for checkout") && pm.contains("Page on checkout errors"))
+      #expect(!pm.contains("<<<<<<<") && !pm.contains("placeholder"))
+      #expect(pm.components(separatedBy: "<!-- git-incident:actions:begin -->").count == 2)
+      #expect(try w.box.git(["status", "--porcelain"], in: dir) == "")
+    }
+    #expect(try w.records(w.b) == w.records(b2))
+  }
+
+  /// 1. Under `git pull` the driver merges actions.yaml (added on both sides) even when the
+  /// postmortem's body conflicts: only postmortem.md is left for the person.
+  @Test func driverMergesActionsWhenThePostmortemBodyConflicts() throws {
+    let w = try World()
+    defer { w.box.remove() }
+    try w.run(["postmortem", "new", w.id, "--force"], in: w.a)
+    try w.run(["sync"], in: w.a)
+    try w.run(["sync"], in: w.b)
+    let pm = w.folder(w.id) + "/postmortem.md"
+    for (dir, title, summary) in [(w.a, "Add a canary", "Ours."), (w.b, "Page on errors", "Theirs.")] {
+      try w.run(["action", "add", w.id, title], in: dir)
+      let url = dir.appendingPathComponent(pm)
+      let text = try String(contentsOf: url, encoding: .utf8)
+      let summaryAt = try #require(text.range(of: "## Summary\n"))
+      var edited = text
+      edited.insert(contentsOf: "\n" + summary + "\n", at: summaryAt.upperBound)
+      try edited.write(to: url, atomically: true, encoding: .utf8)
+      try w.box.git(["commit", "-q", "-am", "\(w.id): summary"], in: dir)
+    }
+    try w.box.git(["push", "-q", "origin", "main"], in: w.a)
+    try configureDriver(w, w.b)
+    let pull = try w.box.run("/usr/bin/git", ["pull", "--no-rebase", "--no-edit"], in: w.b, env: ["PATH": driverPath(w)])
+    #expect(pull.status == 1)
+    #expect(try w.box.git(["diff", "--name-only", "--diff-filter=U"], in: w.b) == pm + "\n", "\(pull.stdout) \(pull.stderr)")
+    let actions = try String(contentsOf: w.b.appendingPathComponent(w.folder(w.id) + "/actions.yaml"), encoding: .utf8)
+    #expect(actions.contains("title: Add a canary\n") && actions.contains("title: Page on errors\n"), "\(actions)")
+  }
+}
