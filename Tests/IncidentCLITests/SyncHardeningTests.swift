@@ -87,4 +87,53 @@ struct SyncHardeningTests {
     let actions = try String(contentsOf: w.b.appendingPathComponent(w.folder(w.id) + "/actions.yaml"), encoding: .utf8)
     #expect(actions.contains("title: Add a canary\n") && actions.contains("title: Page on errors\n"), "\(actions)")
   }
+
+  /// Installs an executable hook in a bare remote.
+  func hook(_ w: World, _ name: String, _ body: String) throws {
+    let url = w.remote.appendingPathComponent("hooks/" + name)
+    try ("#!/bin/sh\n" + body).write(to: url, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+  }
+
+  /// 2. A push the server's pre-receive hook declines (over git://) stops at once with the
+  /// remote's reason and message; it is not retried as a race.
+  @Test func aDeclinedPushStopsAtOnceWithTheRemotesMessage() throws {
+    let w = try World()
+    defer { w.box.remove() }
+    try hook(w, "pre-receive", "cat >/dev/null\necho x >> attempts\necho 'policy: pushes to main need a review' >&2\nexit 1\n")
+    let daemon = try GitDaemon(basePath: w.box.root)
+    defer { daemon.stop() }
+    try w.box.git(["remote", "set-url", "origin", daemon.url("remote.git")], in: w.a)
+    let before = try w.box.git(["rev-parse", "main"], in: w.remote)
+    try w.run(["note", w.id, "note from A"], in: w.a)
+    let r = try w.box.incident(["sync"], in: w.a)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("origin (\(daemon.url("remote.git"))) refused the push: refs/heads/main: pre-receive hook declined"), "\(r.stderr)")
+    #expect(r.stderr.contains("  remote: policy: pushes to main need a review\n"), "\(r.stderr)")
+    #expect(!r.stderr.contains("kept moving"))
+    let attempts = try String(contentsOf: w.remote.appendingPathComponent("attempts"), encoding: .utf8)
+    #expect(attempts == "x\n", "one attempt, not retried")
+    #expect(try w.box.git(["rev-parse", "main"], in: w.remote) == before)
+  }
+
+  /// 2. A local remote with server hooks: libgit2 cannot run them, so sync refuses to push
+  /// (instead of reporting a push git itself would decline).
+  @Test func aLocalRemoteWithHooksIsNotPushedTo() throws {
+    let w = try World()
+    defer { w.box.remove() }
+    try hook(w, "pre-receive", "cat >/dev/null\nexit 1\n")
+    let before = try w.box.git(["rev-parse", "main"], in: w.remote)
+    try w.run(["note", w.id, "note from A"], in: w.a)
+    for url in [w.remote.path, "file://" + w.remote.path] {
+      try w.box.git(["remote", "set-url", "origin", url], in: w.a)
+      let r = try w.box.incident(["sync"], in: w.a)
+      #expect(r.status == 1)
+      #expect(r.stderr.contains("will not push to origin (\(url)): it has server hooks (\(w.remote.path)/hooks/pre-receive) and libgit2 pushes to a local path by writing the repository directly, so it cannot run the remote's hooks; push with `git push`, or reach this remote through a git://, ssh:// or https:// URL"), "\(r.stderr)")
+      #expect(try w.box.git(["rev-parse", "main"], in: w.remote) == before)
+    }
+    // A hook that is not executable does not run under git either: the push goes ahead.
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: w.remote.appendingPathComponent("hooks/pre-receive").path)
+    let r = try w.run(["sync"], in: w.a)
+    #expect(r.stdout.hasSuffix("1 incident pushed\n"), "\(r.stdout)")
+  }
 }

@@ -208,6 +208,12 @@ extension IncidentStore {
 
       // Push, never forced.
       guard let pushTip = newTip else { break }
+      let hooks = Self.localHooks(url: remote.url, relativeTo: repository.workingDirectory ?? FileManager.default.currentDirectoryPath)
+      if !hooks.isEmpty {
+        throw IncidentError.refused(
+          "will not push to \(remoteLabel) (\(remote.url)): it has server hooks (\(hooks.joined(separator: ", "))) and libgit2 pushes to a local path by writing the repository directly, so it cannot run the remote's hooks; push with `git push`, or reach this remote through a git://, ssh:// or https:// URL"
+            + (outcome == .upToDate || outcome == .pushedOnly ? "" : "; the merge is committed locally"))
+      }
       let pushSession = TransferSession(options: credentials)
       let landed = try push(remote, refspec: "\(branchRef):refs/heads/\(rb)", session: pushSession, label: remoteLabel)
       if !landed { continue }
@@ -236,14 +242,55 @@ extension IncidentStore {
     }
   }
 
-  /// Pushes; false when the remote refused because it moved (not a fast-forward).
+  /// Pushes; false when the remote refused because it moved (`fetch first`,
+  /// `non-fast-forward`), so another fetch and merge may land it.
+  ///
+  /// - Throws: ``IncidentError/refused(_:)`` at once for any other refusal (a server hook that
+  ///   declined the push, a protected branch), with the remote's reason and what it printed.
   private func push(_ remote: Remote, refspec: String, session: TransferSession, label: String) throws -> Bool {
+    let rejected: [(reference: String, reason: String)]
     do {
-      return try remote.push(refspecs: [refspec], session: session).isEmpty
+      rejected = try remote.push(refspecs: [refspec], session: session)
     } catch {
       if error.code == .nonFastForward { return false }
       throw transferError(error, session: session, label: label, url: remote.url, verb: "push to")
     }
+    if rejected.isEmpty { return true }
+    if rejected.allSatisfy({ Self.remoteMoved($0.reason) }) { return false }
+    let reasons = rejected.map { "\($0.reference): \($0.reason)" }.joined(separator: "; ")
+    let said = session.remoteMessages
+    throw IncidentError.refused(
+      "\(label) (\(remote.url)) refused the push: \(reasons)"
+        + (said.isEmpty ? "" : "; the remote said:\n" + said.map { "  remote: " + $0 }.joined(separator: "\n"))
+        + "\nyour commits are kept locally; nothing was pushed")
+  }
+
+  /// True for git's refusals that mean the remote branch moved since it was fetched (another
+  /// fetch and merge can land the push): `fetch first`, `non-fast-forward`, and a reference
+  /// the server could not update because it changed under it.
+  static func remoteMoved(_ reason: String) -> Bool {
+    let r = reason.lowercased()
+    return r.contains("fetch first") || r.contains("non-fast-forward") || r.contains("non-fastforward")
+      || r.contains("failed to update ref") || r.contains("failed to lock") || r.contains("stale info")
+  }
+
+  /// The server-side hooks of a local remote (a path or `file://` URL) that would run on a
+  /// push: executable `pre-receive`, `update`, `post-receive` in its hooks folder (`hooks/`
+  /// of a bare repository, `.git/hooks/` otherwise). libgit2's local transport writes the
+  /// remote repository directly and runs none of them.
+  static func localHooks(url: String, relativeTo base: String) -> [String] {
+    var path = url
+    if path.hasPrefix("file://") {
+      path = String(path.dropFirst("file://".count))
+      path = path.removingPercentEncoding ?? path
+    } else if path.contains("://") || (path.contains(":") && !path.hasPrefix("/") && !path.hasPrefix(".")) {
+      return []
+    }
+    if !path.hasPrefix("/") { path = (base as NSString).appendingPathComponent(path) }
+    let fm = FileManager.default
+    let gitDir = fm.fileExists(atPath: path + "/.git") ? path + "/.git" : path
+    return ["pre-receive", "update", "post-receive"].map { gitDir + "/hooks/" + $0 }
+      .filter { fm.isExecutableFile(atPath: $0) }
   }
 
   /// The remote for a name, URL or path.
