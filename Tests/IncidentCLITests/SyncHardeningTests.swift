@@ -136,4 +136,27 @@ struct SyncHardeningTests {
     let r = try w.run(["sync"], in: w.a)
     #expect(r.stdout.hasSuffix("1 incident pushed\n"), "\(r.stdout)")
   }
+
+  /// 3. An incident removed on one side and changed on the other is a conflict for a person:
+  /// the sync stops, names the incident and files, and changes nothing.
+  @Test func modifyDeleteStopsTheSync() throws {
+    let w = try World()
+    defer { w.box.remove() }
+    try w.box.git(["rm", "-q", "-r", w.folder(w.id)], in: w.a)
+    try w.box.git(["commit", "-q", "-m", "\(w.id): removed"], in: w.a)
+    try w.run(["sync"], in: w.a)
+    try w.run(["note", w.id, "still investigating"], in: w.b)
+    let before = try w.box.git(["rev-parse", "HEAD"], in: w.b)
+    let remoteBefore = try w.box.git(["rev-parse", "main"], in: w.remote)
+    let r = try w.box.incident(["sync"], in: w.b)
+    #expect(r.status == 1)
+    let theirs = String(remoteBefore.prefix(7))
+    let ours = String(before.prefix(7))
+    #expect(r.stderr.contains("\(w.id) was removed on one side and changed on the other:\n  CONFLICT (modify/delete): \(w.folder(w.id))/timeline.yaml deleted in theirs (origin/main \(theirs)) and modified in ours (main \(ours))\n"), "\(r.stderr)")
+    #expect(!r.stderr.contains("incident.yaml deleted"), "only the changed file is named")
+    #expect(try w.box.git(["rev-parse", "HEAD"], in: w.b) == before)
+    #expect(try w.box.git(["rev-parse", "main"], in: w.remote) == remoteBefore)
+    #expect(try w.box.git(["status", "--porcelain"], in: w.b) == "")
+    #expect(FileManager.default.fileExists(atPath: w.b.appendingPathComponent(w.folder(w.id) + "/incident.yaml").path))
+  }
 }

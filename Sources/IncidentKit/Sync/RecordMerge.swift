@@ -16,8 +16,18 @@ public struct MergeConflict: Error, Sendable, CustomStringConvertible {
   public var file: String
   /// The Markdown sections (nearest `#` heading above each conflict), empty for other files.
   public var sections: [String]
+  /// The whole message, when the conflict is not about lines of text (a file removed on one
+  /// side and changed on the other, a record that does not parse).
+  public var reason: String?
+
+  init(file: String, sections: [String], reason: String? = nil) {
+    self.file = file
+    self.sections = sections
+    self.reason = reason
+  }
 
   public var description: String {
+    if let reason { return reason }
     if sections.isEmpty { return "\(file) was changed on both sides in the same lines" }
     return "\(file) was changed on both sides in the same lines of section"
       + (sections.count == 1 ? " " : "s ") + sections.map { "'\($0)'" }.joined(separator: ", ")

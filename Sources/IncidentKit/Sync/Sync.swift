@@ -172,7 +172,8 @@ extension IncidentStore {
           let baseID = try repository.mergeBase(tip, remoteTip)
           let baseTree = try baseID.map { try repository.commit($0).tree() }
           let oursTree = try oursCommit.tree()
-          let result = try mergeTrees(base: baseTree, ours: oursTree, theirs: try theirsCommit.tree())
+          let labels = ("ours (\(localName) \(tip.short(7)))", "theirs (\(remoteLabel)/\(rb) \(remoteTip.short(7)))")
+          let result = try mergeTrees(base: baseTree, ours: oursTree, theirs: try theirsCommit.tree(), labels: labels)
           let treeID = try repository.createTree(updating: oursTree.id, with: result.updates)
           let changedPaths = result.updates.map { u -> String in
             switch u {
