@@ -70,6 +70,7 @@ enum RecordMerge {
     let baseEvents = events(timelineVersions.base)
     let oursEvents = events(timelineVersions.ours)
     let theirsEvents = events(timelineVersions.theirs)
+    let seed = mergeSeed(files)
 
     for name in files.keys.sorted() where name != "timeline.yaml" {
       let versions = files[name]!
@@ -79,7 +80,7 @@ enum RecordMerge {
         let checked: Void? = try? {
           () throws(MergeConflict) in
           if name == "incident.yaml" {
-            _ = try mergeIncidentFile(path: path, versions, base: baseEvents, ours: oursEvents, theirs: theirsEvents)
+            _ = try mergeIncidentFile(path: path, versions, base: baseEvents, ours: oursEvents, theirs: theirsEvents, seed: seed)
           } else {
             _ = try mergeFile(path: path, versions)
           }
@@ -91,10 +92,10 @@ enum RecordMerge {
       }
       if name == "incident.yaml" {
         let (data, resolutions, extra) = try mergeIncidentFile(
-          path: path, versions, base: baseEvents, ours: oursEvents, theirs: theirsEvents)
+          path: path, versions, base: baseEvents, ours: oursEvents, theirs: theirsEvents, seed: seed)
         out[name] = data
         for r in resolutions {
-          mergeEvents.append(event(for: r, file: name, at: r.at))
+          mergeEvents.append(event(for: r, file: name, at: r.at, seed: seed))
           notes.append("\(path): \(r.resolution.conflict.dotted): kept \(StructuralMerge.display(r.resolution.kept)), recorded \(StructuralMerge.display(r.resolution.lost)) in a merge event")
         }
         mergeEvents += extra.events
@@ -107,7 +108,7 @@ enum RecordMerge {
           : try mergeFile(path: path, versions)
         out[name] = data
         for r in resolutions {
-          mergeEvents.append(event(for: TimedResolution(resolution: r, at: nil), file: name, at: nil))
+          mergeEvents.append(event(for: TimedResolution(resolution: r, at: nil), file: name, at: nil, seed: seed))
           notes.append("\(path): \(r.conflict.dotted): kept \(StructuralMerge.display(r.kept)), recorded \(StructuralMerge.display(r.lost)) in a merge event")
         }
       }
@@ -125,7 +126,7 @@ enum RecordMerge {
       timelineNode = data.flatMap { try? YAMLReader.parse($0, file: "timeline.yaml") }
     }
     for r in timelineResolutions {
-      mergeEvents.append(event(for: TimedResolution(resolution: r, at: nil), file: "timeline.yaml", at: nil))
+      mergeEvents.append(event(for: TimedResolution(resolution: r, at: nil), file: "timeline.yaml", at: nil, seed: seed))
       notes.append("\(folder)/timeline.yaml: \(r.conflict.dotted): kept \(StructuralMerge.display(r.kept)), recorded \(StructuralMerge.display(r.lost)) in a merge event")
     }
     let anyTimeline = timelineVersions.base != nil || timelineVersions.ours != nil || timelineVersions.theirs != nil
@@ -233,7 +234,8 @@ enum RecordMerge {
   }
 
   static func mergeIncidentFile(
-    path: String, _ versions: FileVersions, base: [EventInfo], ours: [EventInfo], theirs: [EventInfo]
+    path: String, _ versions: FileVersions, base: [EventInfo], ours: [EventInfo], theirs: [EventInfo],
+    seed: String = ""
   ) throws(MergeConflict) -> (Data?, [TimedResolution], (events: [Node], notes: [String])) {
     guard let parsed = parseAll(versions, path: path) else {
       let (data, _) = try mergeFile(path: path, versions)
@@ -300,7 +302,7 @@ enum RecordMerge {
         + (removed.isEmpty ? "" : " and removed " + removed.joined(separator: ", "))
       let latest = (ours + theirs).compactMap(\.at).max() ?? Date(timeIntervalSince1970: 0)
       var pairs: [(String, Node)] = [
-        ("id", CanonicalYAML.scalar(eventID("lifecycle|\(path)|\(message)"))),
+        ("id", CanonicalYAML.scalar(eventID("lifecycle|\(path)|\(message)|\(seed)"))),
         ("at", CanonicalYAML.time(latest)),
         ("by", CanonicalYAML.scalar(mergeActor)),
         ("type", CanonicalYAML.scalar("merge")),
@@ -315,19 +317,50 @@ enum RecordMerge {
       extraEvents.append(CanonicalYAML.mapping(pairs))
       notes.append("\(path): \(message)")
     }
+    // Fields derived from the status follow the status that was kept.
+    let removed = incident.removeStatusContradictions()
+    if !removed.isEmpty {
+      let message = "status: the merged record is \(incident.status.rawValue); removed the fields that contradict it: "
+        + removed.map { "\($0.field) \($0.value)" }.joined(separator: ", ")
+      let latest = (ours + theirs).compactMap(\.at).max() ?? Date(timeIntervalSince1970: 0)
+      extraEvents.append(CanonicalYAML.mapping([
+        ("id", CanonicalYAML.scalar(eventID("status-fields|\(path)|\(message)|\(seed)"))),
+        ("at", CanonicalYAML.time(latest)),
+        ("by", CanonicalYAML.scalar(mergeActor)),
+        ("type", CanonicalYAML.scalar("merge")),
+        ("text", CanonicalYAML.scalar(message)),
+        ("field", CanonicalYAML.scalar("status")),
+        ("file", CanonicalYAML.scalar("incident.yaml")),
+      ]))
+      notes.append("\(path): \(message)")
+    }
     return (RecordCodec.encodeIncident(incident), timed, (extraEvents, notes))
   }
 
-  /// A `merge` timeline event recording a settled conflict. Its ID and content depend only on
-  /// the conflict, so two clones that make the same merge record the same event once.
-  static func event(for r: TimedResolution, file: String, at: Date?) -> Node {
+  /// What makes one merge's event IDs differ from another's: the merge base's versions of the
+  /// incident's `timeline.yaml` and `incident.yaml` (their bytes' hash). The same on every
+  /// clone and for either order of the sides, so two clones that make the same merge record
+  /// each event once; a later merge that meets the same conflict again (same file, field and
+  /// values) starts from another base and records it again.
+  static func mergeSeed(_ files: [String: FileVersions]) -> String {
+    var bytes = files["timeline.yaml"]?.base ?? Data()
+    bytes.append(contentsOf: Array("\u{0}".utf8))
+    bytes.append(files["incident.yaml"]?.base ?? Data())
+    return crockford(fnv1a(String(decoding: bytes, as: UTF8.self)), count: 13)
+  }
+
+  /// A `merge` timeline event recording a settled conflict. Its ID depends on the conflict and
+  /// on the merge base (`seed`, see ``mergeSeed(_:)``), so two clones that make the same merge
+  /// record the same event once, and the same conflict met again in a later merge is recorded
+  /// again.
+  static func event(for r: TimedResolution, file: String, at: Date?, seed: String = "") -> Node {
     let res = r.resolution
     let kept = StructuralMerge.display(res.kept)
     let lost = StructuralMerge.display(res.lost)
     let field = res.conflict.dotted
     let when = at ?? Date(timeIntervalSince1970: 0)
     var pairs: [(String, Node)] = [
-      ("id", CanonicalYAML.scalar(eventID("\(file)|\(field)|\(kept)|\(lost)|\(StructuralMerge.display(res.conflict.base))"))),
+      ("id", CanonicalYAML.scalar(eventID("\(file)|\(field)|\(kept)|\(lost)|\(StructuralMerge.display(res.conflict.base))|\(seed)"))),
       ("at", CanonicalYAML.time(when)),
       ("by", CanonicalYAML.scalar(mergeActor)),
       ("type", CanonicalYAML.scalar("merge")),
