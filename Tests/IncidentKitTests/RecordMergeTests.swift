@@ -216,4 +216,25 @@ struct RecordMergeTests {
     #expect(id(first) == id(again))
     #expect(id(first) != id(later))
   }
+
+  /// 5. A commander handover (or any event of another kind) does not time a status change.
+  @Test func onlyStatusEventsTimeTheStatus() throws {
+    let handover = timeline([declared, ("ev-ours000001", "2026-11-29T10:10:00Z", "status")])
+      + Data("- id: ev-ours000002\n  at: \"2026-11-29T10:40:00Z\"\n  by: Ana <a@x>\n  type: role\n  role: commander\n  to: Bo <b@x>\n".utf8)
+    let files: [String: FileVersions] = [
+      "incident.yaml": FileVersions(
+        base: incident(),
+        ours: incident(status: "mitigated", extra: "mitigated_at: \"2026-11-29T10:10:00Z\""),
+        theirs: incident(status: "declined", extra: "declined_at: \"2026-11-29T10:20:00Z\"\ndeclined_reason: false-positive")),
+      "timeline.yaml": FileVersions(
+        base: timeline([declared]), ours: handover,
+        theirs: timeline([declared, ("ev-theirs0001", "2026-11-29T10:20:00Z", "status")])),
+    ]
+    let m = try merged(files)
+    #expect(m.incident.status == .declined, "theirs' status change (10:20) is later than ours (10:10)")
+    let event = try #require(m.timeline.events.first { $0.type == "merge" && $0.extra.first?.value.string == "status" && $0.from != nil })
+    #expect(event.from == "mitigated")
+    #expect(event.to == "declined")
+    #expect(event.at == RFC3339.parse("2026-11-29T10:20:00Z"))
+  }
 }

@@ -205,18 +205,19 @@ enum RecordMerge {
     }
   }
 
-  /// True when an event of this kind changes the field at `path` of `incident.yaml`.
+  /// True when an event of this kind changes the field at `path` of `incident.yaml`: only
+  /// events of the field's own kind time its change (`severity` events for severity, `status`
+  /// events for the status, its times and the decline reason, `role` events naming the role
+  /// for a role; `declared` for what a declaration sets). A commander handover or a note is
+  /// not a status change.
   static func event(_ e: EventInfo, changes path: [String]) -> Bool {
     guard let key = path.first else { return false }
     switch key {
     case "severity": return e.type == "severity" || e.type == "declared"
-    case "status", "declined_reason":
-      return e.type == "status" || e.type == "declared" || (e.type == "role" && e.role == "commander")
+    case "status", "declined_reason": return e.type == "status" || e.type == "declared"
     case "roles": return e.type == "role" && (path.count < 2 || e.role == path[1])
     default:
-      if key.hasSuffix("_at") {
-        return e.type == "status" || e.type == "declared" || (e.type == "role" && e.role == "commander")
-      }
+      if key.hasSuffix("_at") { return e.type == "status" || e.type == "declared" }
       return false
     }
   }
