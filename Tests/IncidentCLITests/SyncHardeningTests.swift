@@ -159,4 +159,63 @@ struct SyncHardeningTests {
     #expect(try w.box.git(["status", "--porcelain"], in: w.b) == "")
     #expect(FileManager.default.fileExists(atPath: w.b.appendingPathComponent(w.folder(w.id) + "/incident.yaml").path))
   }
+
+  /// 7. When git calls the driver for incident.yaml only (the timeline changed on one side),
+  /// the driver cannot write the merge event and says so instead of claiming it.
+  @Test func theDriverDoesNotClaimAnEventItCannotWrite() throws {
+    let w = try World()
+    defer { w.box.remove() }
+    let file = w.folder(w.id) + "/incident.yaml"
+    let url = w.a.appendingPathComponent(file)
+    let text = try String(contentsOf: url, encoding: .utf8)
+    try text.replacingOccurrences(of: "severity: SEV2\n", with: "severity: SEV4\n").write(to: url, atomically: true, encoding: .utf8)
+    try w.box.git(["commit", "-q", "-am", "severity by hand"], in: w.a)
+    try w.box.git(["push", "-q", "origin", "main"], in: w.a)
+    try w.run(["severity", w.id, "SEV1"], in: w.b)
+    try configureDriver(w, w.b)
+    let pull = try w.box.run("/usr/bin/git", ["pull", "--no-rebase", "--no-edit", "-q"], in: w.b, env: ["PATH": driverPath(w)])
+    #expect(pull.status == 0, "\(pull.stderr)")
+    #expect(pull.stderr.contains("git-incident: \(file): severity: kept SEV1; the losing value SEV4 is not recorded in the timeline by `git pull`; use `git incident sync` to record it\n"), "\(pull.stderr)")
+    #expect(!pull.stderr.contains("in a merge event"))
+    let timeline = try String(contentsOf: w.b.appendingPathComponent(w.folder(w.id) + "/timeline.yaml"), encoding: .utf8)
+    #expect(!timeline.contains("type: merge"))
+  }
+
+  /// 7. `git pull --rebase` gives the driver no merge context: it refuses (exit 1, the file
+  /// left as ours) instead of picking values by text order.
+  @Test func theDriverRefusesDuringARebase() throws {
+    let w = try World()
+    defer { w.box.remove() }
+    try w.run(["severity", w.id, "SEV1"], in: w.a)
+    try w.run(["sync"], in: w.a)
+    try w.run(["severity", w.id, "SEV3"], in: w.b)
+    try configureDriver(w, w.b)
+    let pull = try w.box.run("/usr/bin/git", ["pull", "--rebase", "-q"], in: w.b, env: ["PATH": driverPath(w)])
+    #expect(pull.status != 0)
+    #expect(pull.stderr.contains("git-incident: \(w.folder(w.id))/incident.yaml is left as your version: git rebase is not supported for record files, because the merge driver then has no merge context"), "\(pull.stderr)")
+    #expect(try w.box.git(["diff", "--name-only", "--diff-filter=U"], in: w.b).contains("incident.yaml"))
+    _ = try w.box.run("/usr/bin/git", ["rebase", "--abort"], in: w.b, env: [:])
+  }
+
+  /// 12. Two incidents declared under one ID (simulated by `git mv`): `git pull` refuses to mix
+  /// them and points to sync.
+  @Test func theDriverRefusesTwoIncidentsUnderOneID() throws {
+    let w = try World()
+    defer { w.box.remove() }
+    let other = try w.run(["declare", "Search is slow", "--severity", "SEV3"], in: w.a).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    try w.box.git(["push", "-q", "origin", "main"], in: w.a)
+    let mine = try w.run(["declare", "Login fails", "--severity", "SEV2"], in: w.b).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    try FileManager.default.createDirectory(at: w.b.appendingPathComponent(w.folder(other)).deletingLastPathComponent(), withIntermediateDirectories: true)
+    try w.box.git(["mv", w.folder(mine), w.folder(other)], in: w.b)
+    let url = w.b.appendingPathComponent(w.folder(other) + "/incident.yaml")
+    try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: mine, with: other).write(to: url, atomically: true, encoding: .utf8)
+    try w.box.git(["commit", "-q", "-am", "same ID"], in: w.b)
+    try configureDriver(w, w.b)
+    let pull = try w.box.run("/usr/bin/git", ["pull", "--no-rebase", "--no-edit"], in: w.b, env: ["PATH": driverPath(w)])
+    #expect(pull.status == 1)
+    #expect(pull.stderr.contains("\(other) was declared on both sides as two different incidents (declared events "), "\(pull.stderr)")
+    #expect(pull.stderr.contains("run `git incident sync`, which keeps both under two IDs"))
+    let incident = try String(contentsOf: url, encoding: .utf8)
+    #expect(incident.contains("title: Login fails\n") && !incident.contains("Search is slow"), "left as ours, not mixed")
+  }
 }
