@@ -237,4 +237,19 @@ struct RecordMergeTests {
     #expect(event.to == "declined")
     #expect(event.at == RFC3339.parse("2026-11-29T10:20:00Z"))
   }
+
+  /// 8. An action item's completion (status, done_at, done_by) comes from one side, the later.
+  @Test func completionFieldsComeFromOneSide() throws {
+    let base = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: open\n".utf8)
+    let ours = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: done\n  done_at: \"2026-11-29T10:05:00Z\"\n  done_by: Ana <a@x>\n".utf8)
+    let theirs = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: done\n  done_at: \"2026-11-29T10:00:00Z\"\n  done_by: Bo <b@x>\n".utf8)
+    for (o, t) in [(ours, theirs), (theirs, ours)] {
+      let (data, resolutions) = try RecordMerge.mergeFile(path: "\(folder)/actions.yaml", FileVersions(base: base, ours: o, theirs: t))
+      let list = try ActionCodec.decodeActions(data!, file: "actions.yaml")
+      #expect(list.items[0].doneAt == RFC3339.parse("2026-11-29T10:05:00Z"))
+      #expect(list.items[0].doneBy == "Ana <a@x>")
+      #expect(resolutions.map(\.conflict.dotted) == ["actions[A7K3Q].done_at", "actions[A7K3Q].done_by"])
+      #expect(resolutions.allSatisfy { $0.reason == "kept with status, done_at, done_by from the side whose done_at is later (2026-11-29T10:05:00Z)" })
+    }
+  }
 }
