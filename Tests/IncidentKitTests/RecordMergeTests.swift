@@ -252,4 +252,17 @@ struct RecordMergeTests {
       #expect(resolutions.allSatisfy { $0.reason == "kept with status, done_at, done_by from the side whose done_at is later (2026-11-29T10:05:00Z)" })
     }
   }
+
+  /// 9. A merged actions.yaml is written in the canonical key order, as the tool writes it.
+  @Test func mergedActionsAreCanonical() throws {
+    let base = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: open\n".utf8)
+    let ours = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: done\n  done_at: \"2026-11-29T10:05:00Z\"\n  done_by: Ana <a@x>\n".utf8)
+    let theirs = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: open\n  due: \"2026-12-15\"\n".utf8)
+    let (data, _) = try RecordMerge.mergeFile(path: "\(folder)/actions.yaml", FileVersions(base: base, ours: ours, theirs: theirs))
+    let list = try ActionCodec.decodeActions(data!, file: "actions.yaml")
+    #expect(list.items[0].due == "2026-12-15")
+    #expect(data == ActionCodec.encodeActions(list))
+    let text = String(decoding: data!, as: UTF8.self)
+    #expect(text.range(of: "due:")!.lowerBound < text.range(of: "done_at:")!.lowerBound, "\(text)")
+  }
 }

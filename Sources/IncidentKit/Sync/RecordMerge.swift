@@ -459,6 +459,7 @@ enum RecordMerge {
       {
         return (RecordCodec.encodeSettings(settings), merger.resolutions)
       }
+      if let canonical = canonicalRecord(path: path, node) { return (canonical, merger.resolutions) }
       let header = leadingComments(v.ours ?? v.theirs ?? Data())
       return (Data(CanonicalYAML.emit(CanonicalYAML.canonical(node), header: header).utf8), merger.resolutions)
     }
@@ -466,6 +467,23 @@ enum RecordMerge {
       return try mergeMarkdown(path: path, v)
     }
     return (try textMerge(path: path, base: v.base, ours: v.ours!, theirs: v.theirs!, markdown: false), [])
+  }
+
+  /// A merged record file written by its codec's canonical encoder (``ActionCodec`` for
+  /// `actions.yaml` and `tasks.yaml`, ``RecordCodec`` for `incident.yaml` and
+  /// `timeline.yaml`), so the merged bytes are what the tool itself would write; nil for other
+  /// files and for a merge that does not parse.
+  static func canonicalRecord(path: String, _ node: Node) -> Data? {
+    guard TreeWalk.folder(of: path) != nil else { return nil }
+    let text = Data(CanonicalYAML.emit(CanonicalYAML.canonical(node)).utf8)
+    switch path.split(separator: "/").last {
+    case "actions.yaml": return (try? ActionCodec.decodeActions(text, file: path)).map(ActionCodec.encodeActions)
+    case "tasks.yaml": return (try? ActionCodec.decodeTasks(text, file: path)).map(ActionCodec.encodeTasks)
+    case "incident.yaml":
+      return (try? RecordCodec.decodeIncident(text, file: path, checkOrder: false)).map(RecordCodec.encodeIncident)
+    case "timeline.yaml": return (try? RecordCodec.decodeTimeline(text, file: path)).map(RecordCodec.encodeTimeline)
+    default: return nil
+    }
   }
 
   static func leadingComments(_ data: Data) -> [String] {
