@@ -218,4 +218,42 @@ struct SyncHardeningTests {
     let incident = try String(contentsOf: url, encoding: .utf8)
     #expect(incident.contains("title: Login fails\n") && !incident.contains("Search is slow"), "left as ours, not mixed")
   }
+
+  /// 10. An invalid record committed by hand on one side stops the sync, naming the side, the
+  /// file, and the line and column in that committed file; nothing changes.
+  @Test func invalidRecordsOnOneSideStopTheSync() throws {
+    let w = try World()
+    defer { w.box.remove() }
+    let file = w.folder(w.id) + "/incident.yaml"
+    let url = w.a.appendingPathComponent(file)
+    let text = try String(contentsOf: url, encoding: .utf8)
+    try text.replacingOccurrences(of: "status: reported\n", with: "status: bogus\n").write(to: url, atomically: true, encoding: .utf8)
+    try w.box.git(["commit", "-q", "-am", "by hand"], in: w.a)
+    try w.box.git(["push", "-q", "origin", "main"], in: w.a)
+    let line = text.components(separatedBy: "\n").firstIndex(of: "status: reported")! + 1
+    try w.run(["note", w.id, "from B"], in: w.b)
+    let before = try w.box.git(["rev-parse", "HEAD"], in: w.b)
+    let remoteBefore = try w.box.git(["rev-parse", "main"], in: w.remote)
+    let r = try w.box.incident(["sync"], in: w.b)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("theirs (origin/main \(remoteBefore.prefix(7))) has an invalid \(file): \(file):\(line):9: status: "), "\(r.stderr)")
+    #expect(!r.stderr.contains("in the same lines"))
+    #expect(try w.box.git(["rev-parse", "HEAD"], in: w.b) == before)
+    #expect(try w.box.git(["rev-parse", "main"], in: w.remote) == remoteBefore)
+    #expect(try w.box.git(["status", "--porcelain"], in: w.b) == "")
+
+    #expect(r.stderr.hasSuffix("; fix it in a commit on that side (`git incident audit` lists such problems)\n"), "\(r.stderr)")
+
+    // Broken YAML on our side (theirs fixed): named as ours.
+    try w.box.git(["revert", "--no-edit", "HEAD"], in: w.a)
+    try w.box.git(["push", "-q", "origin", "main"], in: w.a)
+    let tl = w.folder(w.id) + "/timeline.yaml"
+    try "events: [\n".write(to: w.b.appendingPathComponent(tl), atomically: true, encoding: .utf8)
+    try w.box.git(["commit", "-q", "-am", "broken"], in: w.b)
+    let mine = try w.box.git(["rev-parse", "HEAD"], in: w.b)
+    let broken = try w.box.incident(["sync"], in: w.b)
+    #expect(broken.status == 1)
+    #expect(broken.stderr.contains("ours (main \(mine.prefix(7))) has an invalid \(tl): \(tl):"), "\(broken.stderr)")
+    #expect(try w.box.git(["rev-parse", "HEAD"], in: w.b) == mine)
+  }
 }

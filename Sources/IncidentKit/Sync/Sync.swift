@@ -95,6 +95,7 @@ extension IncidentStore {
     } catch let error as GitError {
       throw .git(error)
     } catch let error as MergeConflict {
+      if let reason = error.reason { throw .refused("sync stopped, nothing was changed: \(reason)") }
       throw .refused("sync stopped, nothing was changed: \(error.description); merge it by hand (`git pull`, resolve, commit) and sync again")
     } catch let error as FormatError {
       throw .invalidRecord(error)

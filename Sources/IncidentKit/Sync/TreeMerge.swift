@@ -81,6 +81,7 @@ extension IncidentStore {
     let repo = repository
     let diff = try TreeWalk.differences([base, ours, theirs], ignoringFirst: true)
     try Self.refuseModifyDelete(diff, ours: ours, theirs: theirs, labels: labels)
+    try Self.refuseInvalidRecords(diff, repository: repo, labels: labels)
     var results: [String: Data?] = [:]
     var notes: [String] = []
     var folders: [String: [String]] = [:]
@@ -193,7 +194,49 @@ extension IncidentStore {
     throw MergeConflict(
       file: lines[0], sections: [],
       reason: "\(who)was removed on one side and changed on the other:\n  " + lines.joined(separator: "\n  ")
-        + "\ndecide whether to keep it")
+        + "\ndecide whether to keep it: merge by hand (`git pull`, resolve, commit) and sync again")
+  }
+
+  /// Throws for the first record file that a side changed into something its codec cannot
+  /// read (broken YAML or an invalid value committed by hand), naming the side, the file and
+  /// the line and column in that side's committed version: merging it would spread it.
+  static func refuseInvalidRecords(_ diff: [String: [ObjectID?]], repository: Repository, labels: (ours: String, theirs: String)) throws {
+    for path in diff.keys.sorted() {
+      let ids = diff[path]!
+      for side in [1, 2] {
+        guard let id = ids[side], id != ids[0] else { continue }
+        if let error = validate(path: path, try repository.blob(id)) {
+          let label = side == 1 ? labels.ours : labels.theirs
+          throw MergeConflict(
+            file: path, sections: [],
+            reason: "\(label) has an invalid \(path): \(error.description); fix it in a commit on that side (`git incident audit` lists such problems)")
+        }
+      }
+    }
+  }
+
+  /// The codec's complaint about one committed version of a record file (`incident.yaml`,
+  /// `timeline.yaml`, `git-incident.yaml`; other YAML files of an incident must parse as
+  /// YAML), or nil when it reads (or is not a record file).
+  static func validate(path: String, _ data: Data) -> FormatError? {
+    do {
+      if path == Settings.path {
+        _ = try RecordCodec.decodeSettings(data, file: path)
+        return nil
+      }
+      guard TreeWalk.folder(of: path) != nil else { return nil }
+      switch path.split(separator: "/").last {
+      case "incident.yaml": _ = try RecordCodec.decodeIncident(data, file: path, checkOrder: false)
+      case "timeline.yaml": _ = try RecordCodec.decodeTimeline(data, file: path)
+      default:
+        // Other record files (actions, tasks) must at least be YAML; their fields merge as
+        // they are.
+        if path.hasSuffix(".yaml") { _ = try YAMLReader.parse(data, file: path) }
+      }
+      return nil
+    } catch {
+      return error
+    }
   }
 
   /// Two clones that never talked declared the same ID (the four random characters collided):
