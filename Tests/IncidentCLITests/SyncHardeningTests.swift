@@ -256,4 +256,70 @@ struct SyncHardeningTests {
     #expect(broken.stderr.contains("ours (main \(mine.prefix(7))) has an invalid \(tl): \(tl):"), "\(broken.stderr)")
     #expect(try w.box.git(["rev-parse", "HEAD"], in: w.b) == mine)
   }
+
+  /// 11. Messages: a missing path, a remote without the local unborn branch, a settings-only
+  /// merge, and the first push of a new branch say what is so.
+  @Test func messagesSayWhatHappened() throws {
+    let w = try World()
+    defer { w.box.remove() }
+    let nowhere = w.box.path("nonexistent.git").path
+    let gone = try w.box.incident(["sync", nowhere], in: w.a)
+    #expect(gone.status == 1)
+    #expect(gone.stderr == "git-incident: error: cannot fetch from \(nowhere) (\(nowhere)): the path \(nowhere) does not exist; give the path of a git repository or a URL\n", "\(gone.stderr)")
+
+    let fresh = w.box.path("fresh")
+    try w.box.git(["init", "-q", "-b", "master", fresh.path], in: w.box.root)
+    try w.box.git(["remote", "add", "origin", w.remote.path], in: fresh)
+    let unborn = try w.box.incident(["sync"], in: fresh)
+    #expect(unborn.status == 1)
+    #expect(unborn.stderr == "git-incident: error: origin has no branch master (its branches: main) and master has no commits; sync one of them with `git incident sync origin --branch main`\n", "\(unborn.stderr)")
+
+    // Settings changed on one side, a template on the other.
+    let settings = w.a.appendingPathComponent("git-incident.yaml")
+    try (String(contentsOf: settings, encoding: .utf8) + "# team A\n").write(to: settings, atomically: true, encoding: .utf8)
+    try w.box.git(["commit", "-q", "-am", "settings"], in: w.a)
+    try w.run(["sync"], in: w.a)
+    let template = w.b.appendingPathComponent("templates/postmortem.md")
+    try (String(contentsOf: template, encoding: .utf8) + "\n<!-- team B -->\n").write(to: template, atomically: true, encoding: .utf8)
+    try w.box.git(["commit", "-q", "-am", "template"], in: w.b)
+    let r = try w.run(["sync"], in: w.b)
+    #expect(r.stdout == "settings (git-incident.yaml) merged, templates/postmortem.md pushed\n", "\(r.stdout)")
+
+    let first = try w.run(["sync", "--branch", "release"], in: w.b)
+    let files = try w.box.git(["ls-tree", "-r", "--name-only", "HEAD"], in: w.b).split(separator: "\n").filter { !$0.hasPrefix("incidents/") }
+    #expect(first.stdout == "pushed new branch release (1 incident and \(files.count) other files)\n", "\(first.stdout)")
+    #expect(try w.box.git(["rev-parse", "release"], in: w.remote) == w.box.git(["rev-parse", "HEAD"], in: w.b))
+  }
+
+  /// 11. After a push refused because the remote moved, the counts cover every round.
+  @Test func retriedRoundsAreCounted() throws {
+    let w = try World()
+    defer { w.box.remove() }
+    try w.run(["note", w.id, "note from B"], in: w.b)
+    try w.run(["sync"], in: w.b)
+    // C declares an incident the remote moves to while A's push is in flight.
+    let c = w.box.path("C")
+    try w.box.git(["clone", "-q", w.remote.path, c.path], in: w.box.root)
+    try w.run(["declare", "Search is slow", "--severity", "SEV3"], in: c)
+    try w.box.git(["push", "-q", "origin", "main:refs/heads/pending"], in: c)
+    let pending = try w.box.git(["rev-parse", "HEAD"], in: c).trimmingCharacters(in: .whitespacesAndNewlines)
+    try w.box.git(["update-ref", "-d", "refs/heads/pending"], in: w.remote)
+    try pending.write(to: w.remote.appendingPathComponent("pending"), atomically: true, encoding: .utf8)
+    try hook(w, "pre-receive", """
+      cat >/dev/null
+      if [ ! -f moved ]; then
+        touch moved
+        unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+        git update-ref refs/heads/main "$(cat pending)"
+      fi
+      exit 0
+
+      """)
+    let daemon = try GitDaemon(basePath: w.box.root)
+    defer { daemon.stop() }
+    try w.box.git(["remote", "set-url", "origin", daemon.url("remote.git")], in: w.a)
+    try w.run(["note", w.id, "note from A"], in: w.a)
+    let r = try w.run(["sync"], in: w.a)
+    #expect(r.stdout == "2 incidents merged, 1 pushed\n", "\(r.stdout) \(r.stderr)")
+  }
 }

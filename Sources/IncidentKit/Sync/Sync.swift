@@ -58,15 +58,33 @@ public struct SyncReport: Sendable {
   public var notes: [String]
   /// Problems after the sync landed (a work-tree file that could not be written).
   public var warnings: [String]
+  /// Files outside incident folders the fetch brought in (`git-incident.yaml`, templates).
+  public var mergedFiles: [String] = []
+  /// Files outside incident folders the push delivered.
+  public var pushedFiles: [String] = []
+  /// True when the push created the branch on the remote.
+  public var newBranch = false
 
-  /// One line for people: `3 incidents merged, 2 pushed`.
+  /// One line for people: `3 incidents merged, 2 pushed`; files outside incident folders are
+  /// named (`settings (git-incident.yaml) merged, 0 pushed`); `pushed new branch main
+  /// (19 incidents)` when the push created the branch.
   public var summary: String {
     func count(_ n: Int) -> String { n == 1 ? "1 incident" : "\(n) incidents" }
+    func things(_ n: Int, _ files: [String], noun: Bool) -> String {
+      var parts: [String] = []
+      if n > 0 || files.isEmpty { parts.append(noun ? count(n) : "\(n)") }
+      let named = files.map { $0 == Settings.path ? "settings (\($0))" : $0 }
+      if !files.isEmpty { parts.append(files.count <= 3 ? named.joined(separator: ", ") : "\(files.count) other files") }
+      return parts.joined(separator: " and ")
+    }
     switch outcome {
     case .upToDate: return "already up to date with \(remote)/\(branch)"
-    case .fastForward: return "\(count(merged.count)) updated (fast-forward), \(pushed.count) pushed"
-    case .merged: return "\(count(merged.count)) merged, \(pushed.count) pushed"
-    case .pushedOnly: return "\(count(pushed.count)) pushed"
+    case .fastForward: return "\(things(merged.count, mergedFiles, noun: true)) updated (fast-forward), \(pushed.count) pushed"
+    case .merged:
+      return "\(things(merged.count, mergedFiles, noun: true)) merged, \(things(pushed.count, pushedFiles, noun: false)) pushed"
+    case .pushedOnly:
+      if newBranch { return "pushed new branch \(branch) (\(things(pushed.count, pushedFiles, noun: true)))" }
+      return "\(things(pushed.count, pushedFiles, noun: true)) pushed"
     }
   }
 }
@@ -127,10 +145,16 @@ extension IncidentStore {
     let dirtyRecords = dirty.filter { $0.hasPrefix("incidents/") || $0 == Settings.path || $0 == ".gitattributes" }
     if !dirtyRecords.isEmpty { throw IncidentError.uncommittedChanges(dirtyRecords) }
 
+    if let path = Self.localPath(url: remote.url, relativeTo: FileManager.default.currentDirectoryPath),
+      !FileManager.default.fileExists(atPath: path)
+    {
+      throw IncidentError.refused("cannot fetch from \(remoteLabel) (\(remote.url)): the path \(path) does not exist; give the path of a git repository or a URL")
+    }
     let credentials = options.credentials ?? credentialOptions(for: remote.url)
     var notes: [String] = []
     var warnings: [String] = []
     var merged: [IncidentID] = []
+    var mergedFiles: [String] = []
     var outcome = SyncReport.Outcome.upToDate
     for round in 1...max(1, options.maxRounds) {
       let fetchSpec = remote.name.map { "+refs/heads/\(rb):refs/remotes/\($0)/\(rb)" } ?? "refs/heads/\(rb)"
@@ -160,10 +184,13 @@ extension IncidentStore {
             continue
           }
           warnings += applyToWorkTree(changes.mapValues { $0[1] })
-          merged = Self.incidents(in: changes.keys)
+          merged = Self.union(merged, Self.incidents(in: changes.keys))
+          mergedFiles = Self.union(mergedFiles, Self.otherFiles(in: changes.keys))
           if outcome == .upToDate { outcome = .fastForward }
-          return SyncReport(remote: remoteLabel, url: remote.url, branch: rb, outcome: outcome, merged: merged,
-                            pushed: [], tip: remoteTip, rounds: round, notes: notes, warnings: warnings)
+          var report = SyncReport(remote: remoteLabel, url: remote.url, branch: rb, outcome: outcome, merged: merged,
+                                  pushed: [], tip: remoteTip, rounds: round, notes: notes, warnings: warnings)
+          report.mergedFiles = mergedFiles
+          return report
         }
         if let tip, try !repository.isAncestor(remoteTip, of: tip) {
           // Both moved: one merge commit.
@@ -195,15 +222,22 @@ extension IncidentStore {
           let changes = try TreeWalk.differences([oursTree, newTree])
           warnings += applyToWorkTree(changes.mapValues { $0[1] })
           notes += result.notes
-          merged = result.incidents
+          merged = Self.union(merged, result.incidents)
+          mergedFiles = Self.union(mergedFiles, Self.otherFiles(in: changes.keys))
           outcome = .merged(mergeCommit)
           newTip = mergeCommit
         } else if outcome == .upToDate {
           outcome = .pushedOnly
         }
       } else if tip == nil {
-        return SyncReport(remote: remoteLabel, url: remote.url, branch: rb, outcome: .upToDate, merged: [], pushed: [],
-                          tip: nil, rounds: round, notes: notes, warnings: warnings)
+        let branches = try remote.advertisedReferences().keys.filter { $0.hasPrefix("refs/heads/") }
+          .map { String($0.dropFirst("refs/heads/".count)) }.sorted()
+        if branches.isEmpty {
+          throw IncidentError.refused("nothing to sync: \(remoteLabel) has no branches yet and \(localName) has no commits")
+        }
+        throw IncidentError.refused(
+          "\(remoteLabel) has no branch \(rb) (its branches: \(branches.joined(separator: ", "))) and \(localName) has no commits; "
+            + "sync one of them with `git incident sync \(options.remote ?? remoteLabel) --branch \(branches.contains("main") ? "main" : branches[0])`")
       } else if outcome == .upToDate {
         outcome = .pushedOnly
       }
@@ -226,9 +260,13 @@ extension IncidentStore {
       }
       let remoteTree = try remoteTip.map { try repository.commit($0).tree() }
       let pushedChanges = try TreeWalk.differences([remoteTree, try repository.commit(pushTip).tree()])
-      return SyncReport(remote: remoteLabel, url: remote.url, branch: rb, outcome: outcome, merged: merged,
-                        pushed: Self.incidents(in: pushedChanges.keys), tip: pushTip, rounds: round, notes: notes,
-                        warnings: warnings)
+      var report = SyncReport(remote: remoteLabel, url: remote.url, branch: rb, outcome: outcome, merged: merged,
+                              pushed: Self.incidents(in: pushedChanges.keys), tip: pushTip, rounds: round, notes: notes,
+                              warnings: warnings)
+      report.mergedFiles = mergedFiles
+      report.pushedFiles = Self.otherFiles(in: pushedChanges.keys)
+      report.newBranch = remoteTip == nil
+      return report
     }
     throw IncidentError.refused("\(remoteLabel) kept moving: the push was refused \(options.maxRounds) times; your commits are kept locally, run sync again")
   }
@@ -276,19 +314,26 @@ extension IncidentStore {
       || r.contains("failed to update ref") || r.contains("failed to lock") || r.contains("stale info")
   }
 
-  /// The server-side hooks of a local remote (a path or `file://` URL) that would run on a
-  /// push: executable `pre-receive`, `update`, `post-receive` in its hooks folder (`hooks/`
-  /// of a bare repository, `.git/hooks/` otherwise). libgit2's local transport writes the
-  /// remote repository directly and runs none of them.
-  static func localHooks(url: String, relativeTo base: String) -> [String] {
+  /// The absolute path of a local remote (a path or a `file://` URL); nil for a network URL
+  /// (`git://`, `ssh://`, `https://`, `user@host:path`).
+  static func localPath(url: String, relativeTo base: String) -> String? {
     var path = url
     if path.hasPrefix("file://") {
       path = String(path.dropFirst("file://".count))
       path = path.removingPercentEncoding ?? path
     } else if path.contains("://") || (path.contains(":") && !path.hasPrefix("/") && !path.hasPrefix(".")) {
-      return []
+      return nil
     }
     if !path.hasPrefix("/") { path = (base as NSString).appendingPathComponent(path) }
+    return path
+  }
+
+  /// The server-side hooks of a local remote (a path or `file://` URL) that would run on a
+  /// push: executable `pre-receive`, `update`, `post-receive` in its hooks folder (`hooks/`
+  /// of a bare repository, `.git/hooks/` otherwise). libgit2's local transport writes the
+  /// remote repository directly and runs none of them.
+  static func localHooks(url: String, relativeTo base: String) -> [String] {
+    guard let path = localPath(url: url, relativeTo: base) else { return [] }
     let fm = FileManager.default
     let gitDir = fm.fileExists(atPath: path + "/.git") ? path + "/.git" : path
     return ["pre-receive", "update", "post-receive"].map { gitDir + "/hooks/" + $0 }
@@ -330,6 +375,14 @@ extension IncidentStore {
     let blocked = dirty.filter { touched.contains($0) }
     if !blocked.isEmpty { throw IncidentError.uncommittedChanges(blocked.sorted()) }
   }
+
+  /// Changed paths outside incident folders, sorted.
+  static func otherFiles<S: Sequence>(in paths: S) -> [String] where S.Element == String {
+    paths.filter { TreeWalk.incident(of: $0) == nil }.sorted()
+  }
+
+  /// The sorted union of two lists (counts over several fetch-merge-push rounds).
+  static func union<T: Comparable & Hashable>(_ a: [T], _ b: [T]) -> [T] { Array(Set(a + b)).sorted() }
 
   static func incidents<S: Sequence>(in paths: S) -> [IncidentID] where S.Element == String {
     Array(Set(paths.compactMap(TreeWalk.incident(of:)))).sorted()
