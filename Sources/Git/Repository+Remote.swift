@@ -56,6 +56,16 @@ public final class TransferSession {
   /// `non-fast-forward`).
   public private(set) var rejected: [(reference: String, reason: String)] = []
 
+  /// What the remote printed during the operation (git's `remote:` lines: hook output,
+  /// progress), split into lines without the progress counters' carriage-return updates.
+  public var remoteMessages: [String] {
+    String(decoding: sideband, as: UTF8.self)
+      .split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+      .map { $0.trimmingCharacters(in: .whitespaces) }
+      .filter { !$0.isEmpty }
+  }
+
+  var sideband = Data()
   var sshOffered = 0
   var passwordsOffered = 0
   var attempts = 0
@@ -129,6 +139,16 @@ private let pushUpdateReferenceCallback: git_push_update_reference_cb = { refnam
   return 0
 }
 
+/// libgit2's sideband callback: text the remote sent for people (`remote: ...`).
+private let sidebandCallback: git_transport_message_cb = { text, length, payload in
+  guard let payload, let text, length > 0 else { return 0 }
+  let session = Unmanaged<TransferSession>.fromOpaque(payload).takeUnretainedValue()
+  text.withMemoryRebound(to: UInt8.self, capacity: Int(length)) {
+    session.sideband.append($0, count: Int(length))
+  }
+  return 0
+}
+
 /// A remote repository: a named one from configuration, or an anonymous one made from a URL.
 ///
 /// Owns its `git_remote` handle and keeps its ``Repository`` alive.
@@ -189,13 +209,16 @@ public final class Remote {
 
   /// Pushes `refspecs` (never forced unless a refspec starts with `+`).
   ///
-  /// - Returns: the references the remote refused, with its reasons (empty when all landed).
-  ///   A push refused before anything is sent (the remote has commits we lack) throws
+  /// - Returns: the references the remote refused, with its reasons (empty when all landed):
+  ///   `fetch first` or `non-fast-forward` when the remote moved, `pre-receive hook declined`
+  ///   and the like when the server refused; what the remote printed (a hook's output) is in
+  ///   ``TransferSession/remoteMessages``. A push refused before anything is sent (the remote has commits we lack) throws
   ///   ``GitError`` with code `.nonFastForward` instead.
   /// - Throws: ``GitError`` for transport, authentication and non-fast-forward failures.
   ///
   /// The corresponding libgit2 function is `git_remote_push`, with the
-  /// `push_update_reference` callback reporting refusals.
+  /// `push_update_reference` callback reporting refusals and `sideband_progress` collecting
+  /// the remote's messages.
   public func push(refspecs: [String], session: TransferSession) throws(GitError)
     -> [(reference: String, reason: String)]
   {
@@ -203,6 +226,7 @@ public final class Remote {
     try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
     options.callbacks.credentials = credentialsCallback
     options.callbacks.push_update_reference = pushUpdateReferenceCallback
+    options.callbacks.sideband_progress = sidebandCallback
     options.callbacks.payload = Unmanaged.passUnretained(session).toOpaque()
     let rc = withStringArray(refspecs) { array in git_remote_push(pointer, array, &options) }
     try withExtendedLifetime(session) { () throws(GitError) in try check(rc, "git_remote_push") }

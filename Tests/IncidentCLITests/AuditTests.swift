@@ -155,4 +155,18 @@ struct AuditTests {
     #expect(violations.allSatisfy { $0["file"] as? String == file })
     #expect((violations.last?["message"] as? String)?.contains("flow sequence that starts at line 3") == true)
   }
+
+  /// Rule `status-fields`: a hand edit adding declined fields to a resolved incident (a legal
+  /// record otherwise) contradicts its status.
+  @Test func statusFieldsContradictingTheStatusFail() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let (repo, _, file) = try Self.lifecycle(box)
+    let bad = try Self.handEdit(box, repo, file, "status: resolved\n", "status: resolved\ndeclined_reason: false-positive\n", message: "Add a reason by hand")
+    let line = try Self.lineNumber(of: "declined_reason:", in: repo.appendingPathComponent(file))
+    let r = try box.incident(["audit"], in: repo)
+    #expect(r.status == 1)
+    #expect(r.stdout.contains("  \(bad.prefix(12))  \(file):\(line)  status-fields: the incident is resolved but has declined_reason (false-positive); "), "\(r.stdout)")
+    #expect(r.stderr.contains("audit failed: 1 violation"), "\(r.stderr)")
+  }
 }

@@ -152,4 +152,117 @@ struct RecordMergeTests {
       #expect(error.description == "pm.md was changed on both sides in the same lines of section 'Impact'")
     }
   }
+
+  /// 4. The kept status decides the derived fields: a time of a status it has not reached and
+  /// declined fields on a non-declined incident are removed, and recorded in a merge event.
+  @Test func derivedFieldsFollowTheKeptStatus() throws {
+    // Ours mitigated then resolved; theirs mitigated (by hand, earlier) with a later status
+    // event: theirs' status wins, and ours' resolved_at would contradict it.
+    let files: [String: FileVersions] = [
+      "incident.yaml": FileVersions(
+        base: incident(),
+        ours: incident(status: "resolved", extra: "mitigated_at: \"2026-11-29T10:10:00Z\"\nresolved_at: \"2026-11-29T10:20:00Z\""),
+        theirs: incident(status: "mitigated", extra: "mitigated_at: \"2026-11-29T10:05:00Z\"")),
+      "timeline.yaml": FileVersions(
+        base: timeline([declared]),
+        ours: timeline([declared, ("ev-ours000001", "2026-11-29T10:10:00Z", "status"), ("ev-ours000002", "2026-11-29T10:20:00Z", "status")]),
+        theirs: timeline([declared, ("ev-theirs0001", "2026-11-29T10:30:00Z", "status")])),
+    ]
+    let m = try merged(files)
+    #expect(m.incident.status == .mitigated)
+    #expect(m.incident.times.resolvedAt == nil)
+    #expect(m.incident.times.mitigatedAt == RFC3339.parse("2026-11-29T10:05:00Z"))
+    #expect(m.incident.statusContradictions.isEmpty)
+    let why = try #require(m.timeline.events.first { $0.type == "merge" && $0.text?.hasPrefix("status: the merged record") == true })
+    #expect(why.text == "status: the merged record is mitigated; removed the fields that contradict it: resolved_at 2026-11-29T10:20:00Z")
+
+    // Declined on one side, acknowledged later on the other: active without declined fields,
+    // acknowledged_at kept.
+    let declinedFiles: [String: FileVersions] = [
+      "incident.yaml": FileVersions(
+        base: incident(status: "reported"),
+        ours: incident(status: "declined", extra: "declined_at: \"2026-11-29T10:10:00Z\"\ndeclined_reason: false-positive"),
+        theirs: incident(status: "active", extra: "acknowledged_at: \"2026-11-29T10:20:00Z\"")),
+      "timeline.yaml": FileVersions(
+        base: timeline([declared]),
+        ours: timeline([declared, ("ev-ours000001", "2026-11-29T10:10:00Z", "status")]),
+        theirs: timeline([declared, ("ev-theirs0001", "2026-11-29T10:20:00Z", "status")])),
+    ]
+    let d = try merged(declinedFiles)
+    #expect(d.incident.status == .active)
+    #expect(d.incident.times.declinedAt == nil)
+    #expect(d.incident.declinedReason == nil)
+    #expect(d.incident.times.acknowledgedAt == RFC3339.parse("2026-11-29T10:20:00Z"))
+    #expect(d.timeline.events.contains { $0.text == "status: the merged record is active; removed the fields that contradict it: declined_at 2026-11-29T10:10:00Z, declined_reason false-positive" })
+  }
+
+  /// 6. The same conflict (file, field and values) met again in a later merge is recorded
+  /// again; the same merge made twice records it once.
+  @Test func aRepeatedConflictIsRecordedAgain() throws {
+    func files(base: [(id: String, at: String, type: String)]) -> [String: FileVersions] {
+      [
+        "incident.yaml": FileVersions(base: incident(), ours: incident(severity: "SEV1"), theirs: incident(severity: "SEV4")),
+        "timeline.yaml": FileVersions(
+          base: timeline(base),
+          ours: timeline(base + [("ev-ours000001", "2026-11-29T11:20:00Z", "severity")]),
+          theirs: timeline(base + [("ev-theirs0001", "2026-11-29T11:10:00Z", "severity")])),
+      ]
+    }
+    let first = try merged(files(base: [declared]))
+    let again = try merged(files(base: [declared]))
+    let later = try merged(files(base: [declared, ("ev-earlier001", "2026-11-29T11:00:00Z", "severity")]))
+    let id = { (m: (incident: Incident, timeline: Timeline, notes: [String])) in m.timeline.events.first { $0.type == "merge" }?.id }
+    #expect(id(first) != nil)
+    #expect(id(first) == id(again))
+    #expect(id(first) != id(later))
+  }
+
+  /// 5. A commander handover (or any event of another kind) does not time a status change.
+  @Test func onlyStatusEventsTimeTheStatus() throws {
+    let handover = timeline([declared, ("ev-ours000001", "2026-11-29T10:10:00Z", "status")])
+      + Data("- id: ev-ours000002\n  at: \"2026-11-29T10:40:00Z\"\n  by: Ana <a@x>\n  type: role\n  role: commander\n  to: Bo <b@x>\n".utf8)
+    let files: [String: FileVersions] = [
+      "incident.yaml": FileVersions(
+        base: incident(),
+        ours: incident(status: "mitigated", extra: "mitigated_at: \"2026-11-29T10:10:00Z\""),
+        theirs: incident(status: "declined", extra: "declined_at: \"2026-11-29T10:20:00Z\"\ndeclined_reason: false-positive")),
+      "timeline.yaml": FileVersions(
+        base: timeline([declared]), ours: handover,
+        theirs: timeline([declared, ("ev-theirs0001", "2026-11-29T10:20:00Z", "status")])),
+    ]
+    let m = try merged(files)
+    #expect(m.incident.status == .declined, "theirs' status change (10:20) is later than ours (10:10)")
+    let event = try #require(m.timeline.events.first { $0.type == "merge" && $0.extra.first?.value.string == "status" && $0.from != nil })
+    #expect(event.from == "mitigated")
+    #expect(event.to == "declined")
+    #expect(event.at == RFC3339.parse("2026-11-29T10:20:00Z"))
+  }
+
+  /// 8. An action item's completion (status, done_at, done_by) comes from one side, the later.
+  @Test func completionFieldsComeFromOneSide() throws {
+    let base = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: open\n".utf8)
+    let ours = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: done\n  done_at: \"2026-11-29T10:05:00Z\"\n  done_by: Ana <a@x>\n".utf8)
+    let theirs = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: done\n  done_at: \"2026-11-29T10:00:00Z\"\n  done_by: Bo <b@x>\n".utf8)
+    for (o, t) in [(ours, theirs), (theirs, ours)] {
+      let (data, resolutions) = try RecordMerge.mergeFile(path: "\(folder)/actions.yaml", FileVersions(base: base, ours: o, theirs: t))
+      let list = try ActionCodec.decodeActions(data!, file: "actions.yaml")
+      #expect(list.items[0].doneAt == RFC3339.parse("2026-11-29T10:05:00Z"))
+      #expect(list.items[0].doneBy == "Ana <a@x>")
+      #expect(resolutions.map(\.conflict.dotted) == ["actions[A7K3Q].done_at", "actions[A7K3Q].done_by"])
+      #expect(resolutions.allSatisfy { $0.reason == "kept with status, done_at, done_by from the side whose done_at is later (2026-11-29T10:05:00Z)" })
+    }
+  }
+
+  /// 9. A merged actions.yaml is written in the canonical key order, as the tool writes it.
+  @Test func mergedActionsAreCanonical() throws {
+    let base = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: open\n".utf8)
+    let ours = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: done\n  done_at: \"2026-11-29T10:05:00Z\"\n  done_by: Ana <a@x>\n".utf8)
+    let theirs = Data("actions:\n- id: A7K3Q\n  title: Canary\n  status: open\n  due: \"2026-12-15\"\n".utf8)
+    let (data, _) = try RecordMerge.mergeFile(path: "\(folder)/actions.yaml", FileVersions(base: base, ours: ours, theirs: theirs))
+    let list = try ActionCodec.decodeActions(data!, file: "actions.yaml")
+    #expect(list.items[0].due == "2026-12-15")
+    #expect(data == ActionCodec.encodeActions(list))
+    let text = String(decoding: data!, as: UTF8.self)
+    #expect(text.range(of: "due:")!.lowerBound < text.range(of: "done_at:")!.lowerBound, "\(text)")
+  }
 }

@@ -24,7 +24,7 @@ public struct AuditViolation: Sendable, Equatable {
   /// The 1-based line in `file`, when the problem is at one place.
   public var line: Int?
   /// The rule's name: `parse`, `id-folder`, `severity-defined`, `times-order`,
-  /// `declined-reason`, `status-transition`, `postmortem-required`, `record-removed`,
+  /// `declined-reason`, `status-fields`, `status-transition`, `postmortem-required`, `record-removed`,
   /// `trailer-incident`, `trailer-status`, `trailer-severity`, `trailer-role`, `trailer-event`,
   /// `trailer-change`, `signature-missing`, `signature-invalid`.
   public var rule: String
@@ -309,6 +309,7 @@ struct Auditor {
 
     // Content: every new version of a record file (for a merge: one no parent has).
     var checkedIncidents = Set<IncidentID>()
+    var heldStatusFields: [(path: String, problem: RecordProblem)] = []
     for change in changes {
       guard let blob = change.new else {
         if change.incident != nil, change.path.hasSuffix("/incident.yaml") || change.path.hasSuffix("/timeline.yaml"),
@@ -331,7 +332,11 @@ struct Auditor {
           problems = validator.check(input)
           cache.problems[key] = problems
         }
-        for p in problems { add(id, change.path, line: p.line, p.rule, p.message) }
+        for p in problems {
+          // Held back until the status move is checked: an illegal move explains it.
+          if p.rule == "status-fields" { heldStatusFields.append((change.path, p)); continue }
+          add(id, change.path, line: p.line, p.rule, p.message)
+        }
       }
       if let incident = change.incident, change.path == RecordPaths.incident(incident),
         !restored.contains(change.path)
@@ -369,6 +374,15 @@ struct Auditor {
                 + (state.map { "it is \($0)" } ?? "there is none") + "); policy.postmortem_required_for names \(new.severity)")
         }
       }
+    }
+
+    // Status fields that contradict the status, unless an illegal status move (reported for
+    // the same file) already explains them.
+    for (path, p) in heldStatusFields {
+      let explained = (violationsByCommit[id] ?? []).contains {
+        violations[$0].file == path && violations[$0].rule == "status-transition"
+      }
+      if !explained { add(id, path, line: p.line, p.rule, p.message) }
     }
 
     // Trailers: only for commits made by the tool that are not merges or reverts.

@@ -88,6 +88,14 @@ public struct RecordValidator {
             rule: "times-order", line: AuditCache.line(of: v.later, in: input.data, path: input.path),
             message: "\(v.later) (\(RFC3339.format(v.laterAt))) is before \(v.earlier) (\(RFC3339.format(v.earlierAt))); times must stay in order"))
         }
+        let contradictions = incident.statusContradictions
+        if let first = contradictions.first {
+          problems.append(RecordProblem(
+            rule: "status-fields", line: AuditCache.line(of: first.field, in: input.data, path: input.path),
+            message: "the incident is \(incident.status.rawValue) but has "
+              + contradictions.map { "\($0.field) (\($0.value))" }.joined(separator: ", ")
+              + "; a time for a status it has not reached, or declined fields on an incident that is not declined, contradict the status"))
+        }
         if incident.status == .declined, incident.declinedReason == nil {
           problems.append(RecordProblem(
             rule: "declined-reason", line: AuditCache.line(of: "status", in: input.data, path: input.path),

@@ -411,3 +411,43 @@ public enum Lifecycle {
     return items.filter { seen.insert($0).inserted }
   }
 }
+
+extension Incident {
+  /// The fields that contradict the incident's status, in file order, with their values as
+  /// written (times in RFC 3339):
+  ///
+  /// - the time of a status beyond the current one (`resolved_at` on a `mitigated` incident);
+  ///   an `active` or `declined` incident may keep `mitigated_at`, `contained_at` and
+  ///   `eradicated_at`, because `reopen` keeps them (it clears only `resolved_at`, `review_at`
+  ///   and `closed_at`, DESIGN section 2); `reported_at` and `acknowledged_at` always stay;
+  /// - `declined_at` and `declined_reason` on an incident that is not `declined`.
+  ///
+  /// Records the tool writes never have any; a merge or a hand edit can make them.
+  public var statusContradictions: [(field: String, value: String)] {
+    var out: [(field: String, value: String)] = []
+    let keepsReopened = status == .active || status == .declined
+    let rank = status == .declined ? IncidentStatus.active.rank : status.rank
+    for s in IncidentStatus.allCases where s != .declined && s != .reported && s.rank > rank {
+      guard let field = s.timestampField, let date = times[field] else { continue }
+      if keepsReopened, [.mitigated, .contained, .eradicated].contains(s) { continue }
+      out.append((field, RFC3339.format(date)))
+    }
+    if status != .declined {
+      if let at = times.declinedAt { out.append(("declined_at", RFC3339.format(at))) }
+      if let reason = declinedReason { out.append(("declined_reason", reason)) }
+    }
+    return out
+  }
+
+  /// Removes the fields ``statusContradictions`` lists.
+  ///
+  /// - Returns: what was removed, as (field, value) pairs.
+  @discardableResult
+  public mutating func removeStatusContradictions() -> [(field: String, value: String)] {
+    let removed = statusContradictions
+    for (field, _) in removed {
+      if field == "declined_reason" { declinedReason = nil } else { times[field] = nil }
+    }
+    return removed
+  }
+}

@@ -16,8 +16,18 @@ public struct MergeConflict: Error, Sendable, CustomStringConvertible {
   public var file: String
   /// The Markdown sections (nearest `#` heading above each conflict), empty for other files.
   public var sections: [String]
+  /// The whole message, when the conflict is not about lines of text (a file removed on one
+  /// side and changed on the other, a record that does not parse).
+  public var reason: String?
+
+  init(file: String, sections: [String], reason: String? = nil) {
+    self.file = file
+    self.sections = sections
+    self.reason = reason
+  }
 
   public var description: String {
+    if let reason { return reason }
     if sections.isEmpty { return "\(file) was changed on both sides in the same lines" }
     return "\(file) was changed on both sides in the same lines of section"
       + (sections.count == 1 ? " " : "s ") + sections.map { "'\($0)'" }.joined(separator: ", ")
@@ -47,8 +57,11 @@ enum RecordMerge {
   ///     any version.
   /// - Returns: the merged files (nil: remove) and notes for people.
   /// - Throws: ``MergeConflict`` for a true text conflict or a merge that is not a valid record.
-  static func mergeIncident(folder: String, files: [String: FileVersions]) throws(MergeConflict)
-    -> (files: [String: Data?], notes: [String])
+  ///   - target: for git's merge driver, the one file git asked for: a conflict in another
+  ///     file (merged only for the events and actions it contributes) does not stop it; that
+  ///     file is left as ours in the result.
+  static func mergeIncident(folder: String, files: [String: FileVersions], target: String? = nil)
+    throws(MergeConflict) -> (files: [String: Data?], notes: [String])
   {
     var out: [String: Data?] = [:]
     var notes: [String] = []
@@ -57,25 +70,45 @@ enum RecordMerge {
     let baseEvents = events(timelineVersions.base)
     let oursEvents = events(timelineVersions.ours)
     let theirsEvents = events(timelineVersions.theirs)
+    let seed = mergeSeed(files)
 
     for name in files.keys.sorted() where name != "timeline.yaml" {
       let versions = files[name]!
       let path = folder + "/" + name
+      if let target, target != name {
+        // Merged for what it contributes to the target; its own conflict is git's to report.
+        let checked: Void? = try? {
+          () throws(MergeConflict) in
+          if name == "incident.yaml" {
+            _ = try mergeIncidentFile(path: path, versions, base: baseEvents, ours: oursEvents, theirs: theirsEvents, seed: seed)
+          } else {
+            _ = try mergeFile(path: path, versions)
+          }
+        }()
+        if checked == nil {
+          out[name] = versions.ours
+          continue
+        }
+      }
       if name == "incident.yaml" {
         let (data, resolutions, extra) = try mergeIncidentFile(
-          path: path, versions, base: baseEvents, ours: oursEvents, theirs: theirsEvents)
+          path: path, versions, base: baseEvents, ours: oursEvents, theirs: theirsEvents, seed: seed)
         out[name] = data
         for r in resolutions {
-          mergeEvents.append(event(for: r, file: name, at: r.at))
+          mergeEvents.append(event(for: r, file: name, at: r.at, seed: seed))
           notes.append("\(path): \(r.resolution.conflict.dotted): kept \(StructuralMerge.display(r.resolution.kept)), recorded \(StructuralMerge.display(r.resolution.lost)) in a merge event")
         }
         mergeEvents += extra.events
         notes += extra.notes
       } else {
-        let (data, resolutions) = try mergeFile(path: path, versions)
+        let (data, resolutions) = name == "postmortem.md"
+          ? try mergePostmortem(
+            path: path, versions,
+            actions: out.keys.contains("actions.yaml") ? out["actions.yaml"]! : files["actions.yaml"]?.ours)
+          : try mergeFile(path: path, versions)
         out[name] = data
         for r in resolutions {
-          mergeEvents.append(event(for: TimedResolution(resolution: r, at: nil), file: name, at: nil))
+          mergeEvents.append(event(for: TimedResolution(resolution: r, at: nil), file: name, at: nil, seed: seed))
           notes.append("\(path): \(r.conflict.dotted): kept \(StructuralMerge.display(r.kept)), recorded \(StructuralMerge.display(r.lost)) in a merge event")
         }
       }
@@ -93,7 +126,7 @@ enum RecordMerge {
       timelineNode = data.flatMap { try? YAMLReader.parse($0, file: "timeline.yaml") }
     }
     for r in timelineResolutions {
-      mergeEvents.append(event(for: TimedResolution(resolution: r, at: nil), file: "timeline.yaml", at: nil))
+      mergeEvents.append(event(for: TimedResolution(resolution: r, at: nil), file: "timeline.yaml", at: nil, seed: seed))
       notes.append("\(folder)/timeline.yaml: \(r.conflict.dotted): kept \(StructuralMerge.display(r.kept)), recorded \(StructuralMerge.display(r.lost)) in a merge event")
     }
     let anyTimeline = timelineVersions.base != nil || timelineVersions.ours != nil || timelineVersions.theirs != nil
@@ -101,6 +134,49 @@ enum RecordMerge {
       out["timeline.yaml"] = try finishTimeline(timelineNode, adding: mergeEvents, path: folder + "/timeline.yaml")
     }
     return (out, notes)
+  }
+
+  /// What stands in for the generated action block while `postmortem.md` is text-merged.
+  static let blockPlaceholder = "<!-- git-incident:actions:merging -->"
+
+  /// `postmortem.md` changed on both sides: the generated action block (``ActionBlock``) is
+  /// replaced by one placeholder line in all three versions, so that the block's contents never
+  /// take part in the text merge; the rest merges as ``mergeFile(path:_:)`` does, and the block
+  /// is then rendered from the merged `actions.yaml` (`actions`). When the merged actions do not
+  /// parse, our version's block is put back as it was.
+  ///
+  /// - Throws: ``MergeConflict`` for a true text conflict outside the block.
+  static func mergePostmortem(path: String, _ v: FileVersions, actions: Data?) throws(MergeConflict)
+    -> (Data?, [FieldResolution])
+  {
+    guard let ours = v.ours, let theirs = v.theirs, ours != theirs, v.base != ours, v.base != theirs else {
+      return try mergeFile(path: path, v)
+    }
+    func strip(_ data: Data?) -> (data: Data?, block: String?) {
+      guard let data else { return (nil, nil) }
+      let text = String(decoding: data, as: UTF8.self)
+      guard let found = try? ActionBlock.locate(in: text) else { return (data, nil) }
+      return (Data(text.replacingCharacters(in: found.range, with: blockPlaceholder).utf8), String(text[found.range]))
+    }
+    let b = strip(v.base)
+    let o = strip(ours)
+    let t = strip(theirs)
+    guard o.block != nil || t.block != nil else { return try mergeFile(path: path, v) }
+    let (merged, resolutions) = try mergeFile(path: path, FileVersions(base: b.data, ours: o.data, theirs: t.data))
+    guard let merged else { return (nil, resolutions) }
+    var text = String(decoding: merged, as: UTF8.self)
+    guard let at = text.range(of: blockPlaceholder) else { return (merged, resolutions) }
+    let block: String
+    let eol = PostmortemDocument.usesCRLF(text) ? "\r\n" : "\n"
+    if let data = actions, let list = try? ActionCodec.decodeActions(data, file: "actions.yaml") {
+      block = ActionBlock.render(list.items, eol: eol)
+    } else if actions == nil {
+      block = ActionBlock.render([], eol: eol)
+    } else {
+      block = o.block ?? t.block ?? ""
+    }
+    text.replaceSubrange(at, with: block)
+    return (Data(text.utf8), resolutions)
   }
 
   /// A resolution with the time of the change that won (nil when no event timed it).
@@ -129,18 +205,19 @@ enum RecordMerge {
     }
   }
 
-  /// True when an event of this kind changes the field at `path` of `incident.yaml`.
+  /// True when an event of this kind changes the field at `path` of `incident.yaml`: only
+  /// events of the field's own kind time its change (`severity` events for severity, `status`
+  /// events for the status, its times and the decline reason, `role` events naming the role
+  /// for a role; `declared` for what a declaration sets). A commander handover or a note is
+  /// not a status change.
   static func event(_ e: EventInfo, changes path: [String]) -> Bool {
     guard let key = path.first else { return false }
     switch key {
     case "severity": return e.type == "severity" || e.type == "declared"
-    case "status", "declined_reason":
-      return e.type == "status" || e.type == "declared" || (e.type == "role" && e.role == "commander")
+    case "status", "declined_reason": return e.type == "status" || e.type == "declared"
     case "roles": return e.type == "role" && (path.count < 2 || e.role == path[1])
     default:
-      if key.hasSuffix("_at") {
-        return e.type == "status" || e.type == "declared" || (e.type == "role" && e.role == "commander")
-      }
+      if key.hasSuffix("_at") { return e.type == "status" || e.type == "declared" }
       return false
     }
   }
@@ -158,7 +235,8 @@ enum RecordMerge {
   }
 
   static func mergeIncidentFile(
-    path: String, _ versions: FileVersions, base: [EventInfo], ours: [EventInfo], theirs: [EventInfo]
+    path: String, _ versions: FileVersions, base: [EventInfo], ours: [EventInfo], theirs: [EventInfo],
+    seed: String = ""
   ) throws(MergeConflict) -> (Data?, [TimedResolution], (events: [Node], notes: [String])) {
     guard let parsed = parseAll(versions, path: path) else {
       let (data, _) = try mergeFile(path: path, versions)
@@ -225,7 +303,7 @@ enum RecordMerge {
         + (removed.isEmpty ? "" : " and removed " + removed.joined(separator: ", "))
       let latest = (ours + theirs).compactMap(\.at).max() ?? Date(timeIntervalSince1970: 0)
       var pairs: [(String, Node)] = [
-        ("id", CanonicalYAML.scalar(eventID("lifecycle|\(path)|\(message)"))),
+        ("id", CanonicalYAML.scalar(eventID("lifecycle|\(path)|\(message)|\(seed)"))),
         ("at", CanonicalYAML.time(latest)),
         ("by", CanonicalYAML.scalar(mergeActor)),
         ("type", CanonicalYAML.scalar("merge")),
@@ -240,19 +318,50 @@ enum RecordMerge {
       extraEvents.append(CanonicalYAML.mapping(pairs))
       notes.append("\(path): \(message)")
     }
+    // Fields derived from the status follow the status that was kept.
+    let removed = incident.removeStatusContradictions()
+    if !removed.isEmpty {
+      let message = "status: the merged record is \(incident.status.rawValue); removed the fields that contradict it: "
+        + removed.map { "\($0.field) \($0.value)" }.joined(separator: ", ")
+      let latest = (ours + theirs).compactMap(\.at).max() ?? Date(timeIntervalSince1970: 0)
+      extraEvents.append(CanonicalYAML.mapping([
+        ("id", CanonicalYAML.scalar(eventID("status-fields|\(path)|\(message)|\(seed)"))),
+        ("at", CanonicalYAML.time(latest)),
+        ("by", CanonicalYAML.scalar(mergeActor)),
+        ("type", CanonicalYAML.scalar("merge")),
+        ("text", CanonicalYAML.scalar(message)),
+        ("field", CanonicalYAML.scalar("status")),
+        ("file", CanonicalYAML.scalar("incident.yaml")),
+      ]))
+      notes.append("\(path): \(message)")
+    }
     return (RecordCodec.encodeIncident(incident), timed, (extraEvents, notes))
   }
 
-  /// A `merge` timeline event recording a settled conflict. Its ID and content depend only on
-  /// the conflict, so two clones that make the same merge record the same event once.
-  static func event(for r: TimedResolution, file: String, at: Date?) -> Node {
+  /// What makes one merge's event IDs differ from another's: the merge base's versions of the
+  /// incident's `timeline.yaml` and `incident.yaml` (their bytes' hash). The same on every
+  /// clone and for either order of the sides, so two clones that make the same merge record
+  /// each event once; a later merge that meets the same conflict again (same file, field and
+  /// values) starts from another base and records it again.
+  static func mergeSeed(_ files: [String: FileVersions]) -> String {
+    var bytes = files["timeline.yaml"]?.base ?? Data()
+    bytes.append(contentsOf: Array("\u{0}".utf8))
+    bytes.append(files["incident.yaml"]?.base ?? Data())
+    return crockford(fnv1a(String(decoding: bytes, as: UTF8.self)), count: 13)
+  }
+
+  /// A `merge` timeline event recording a settled conflict. Its ID depends on the conflict and
+  /// on the merge base (`seed`, see ``mergeSeed(_:)``), so two clones that make the same merge
+  /// record the same event once, and the same conflict met again in a later merge is recorded
+  /// again.
+  static func event(for r: TimedResolution, file: String, at: Date?, seed: String = "") -> Node {
     let res = r.resolution
     let kept = StructuralMerge.display(res.kept)
     let lost = StructuralMerge.display(res.lost)
     let field = res.conflict.dotted
     let when = at ?? Date(timeIntervalSince1970: 0)
     var pairs: [(String, Node)] = [
-      ("id", CanonicalYAML.scalar(eventID("\(file)|\(field)|\(kept)|\(lost)|\(StructuralMerge.display(res.conflict.base))"))),
+      ("id", CanonicalYAML.scalar(eventID("\(file)|\(field)|\(kept)|\(lost)|\(StructuralMerge.display(res.conflict.base))|\(seed)"))),
       ("at", CanonicalYAML.time(when)),
       ("by", CanonicalYAML.scalar(mergeActor)),
       ("type", CanonicalYAML.scalar("merge")),
@@ -350,6 +459,7 @@ enum RecordMerge {
       {
         return (RecordCodec.encodeSettings(settings), merger.resolutions)
       }
+      if let canonical = canonicalRecord(path: path, node) { return (canonical, merger.resolutions) }
       let header = leadingComments(v.ours ?? v.theirs ?? Data())
       return (Data(CanonicalYAML.emit(CanonicalYAML.canonical(node), header: header).utf8), merger.resolutions)
     }
@@ -357,6 +467,23 @@ enum RecordMerge {
       return try mergeMarkdown(path: path, v)
     }
     return (try textMerge(path: path, base: v.base, ours: v.ours!, theirs: v.theirs!, markdown: false), [])
+  }
+
+  /// A merged record file written by its codec's canonical encoder (``ActionCodec`` for
+  /// `actions.yaml` and `tasks.yaml`, ``RecordCodec`` for `incident.yaml` and
+  /// `timeline.yaml`), so the merged bytes are what the tool itself would write; nil for other
+  /// files and for a merge that does not parse.
+  static func canonicalRecord(path: String, _ node: Node) -> Data? {
+    guard TreeWalk.folder(of: path) != nil else { return nil }
+    let text = Data(CanonicalYAML.emit(CanonicalYAML.canonical(node)).utf8)
+    switch path.split(separator: "/").last {
+    case "actions.yaml": return (try? ActionCodec.decodeActions(text, file: path)).map(ActionCodec.encodeActions)
+    case "tasks.yaml": return (try? ActionCodec.decodeTasks(text, file: path)).map(ActionCodec.encodeTasks)
+    case "incident.yaml":
+      return (try? RecordCodec.decodeIncident(text, file: path, checkOrder: false)).map(RecordCodec.encodeIncident)
+    case "timeline.yaml": return (try? RecordCodec.decodeTimeline(text, file: path)).map(RecordCodec.encodeTimeline)
+    default: return nil
+    }
   }
 
   static func leadingComments(_ data: Data) -> [String] {

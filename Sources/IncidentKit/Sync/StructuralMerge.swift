@@ -100,13 +100,74 @@ struct StructuralMerge {
     var order: [String] = o.map { Self.text($0.key) }
     for (k, _) in t where om[Self.text(k)] == nil { order.append(Self.text(k)) }
     for (k, _) in b ?? Node.Mapping([]) where !order.contains(Self.text(k)) { order.append(Self.text(k)) }
+    let decided = mergeGroups(bm, om, tm, path: path)
     var pairs: [(Node, Node)] = []
     for key in order {
+      if let fixed = decided[key] {
+        if let fixed { pairs.append((Node(key), fixed)) }
+        continue
+      }
       if let value = merge(base: bm[key], ours: om[key], theirs: tm[key], path: path + [key]) {
         pairs.append((Node(key), value))
       }
     }
     return Node.Mapping(pairs, o.tag, o.style)
+  }
+
+  /// Fields that belong together and are taken from one side when both sides changed them
+  /// differently, keyed by the time field that decides which side: an action item's or task's
+  /// completion (`status`, `done_at`, `done_by`) and an approval's or event's `by` and `at`.
+  static let groups: [(time: String, keys: [String])] = [
+    ("done_at", ["status", "done_at", "done_by"]),
+    ("at", ["at", "by"]),
+  ]
+
+  /// Settles each group (``groups``) both sides changed differently, in a mapping that has the
+  /// group's time field in some version: the whole group comes from the side whose time is
+  /// later (ties and missing times: the fixed order, the larger text); every field that
+  /// differed is recorded as a resolution.
+  ///
+  /// - Returns: the decided value per key (nil inside: the key is absent); keys not decided
+  ///   are merged one by one.
+  private mutating func mergeGroups(_ b: [String: Node], _ o: [String: Node], _ t: [String: Node], path: [String])
+    -> [String: Node?]
+  {
+    var out: [String: Node?] = [:]
+    for group in Self.groups where b[group.time] != nil || o[group.time] != nil || t[group.time] != nil {
+      guard group.keys.allSatisfy({ out[$0] == nil }) else { continue }
+      func sub(_ m: [String: Node]) -> Node {
+        .mapping(Node.Mapping(group.keys.compactMap { k in m[k].map { (Node(k), $0) } }))
+      }
+      let bg = sub(b), og = sub(o), tg = sub(t)
+      if Self.same(og, tg) || Self.same(bg, og) || Self.same(bg, tg) { continue }
+      if group.keys.filter({ !Self.same(o[$0], t[$0]) }).count < 2 { continue }
+      let ot = o[group.time].flatMap { Self.scalarText($0) }.flatMap(RFC3339.parse)
+      let tt = t[group.time].flatMap { Self.scalarText($0) }.flatMap(RFC3339.parse)
+      let takeOurs: Bool
+      let reason: String
+      if let ot, let tt, ot != tt {
+        takeOurs = ot > tt
+        reason = "kept with \(group.keys.joined(separator: ", ")) from the side whose \(group.time) is later (\(RFC3339.format(max(ot, tt))))"
+      } else {
+        takeOurs = Self.display(og) >= Self.display(tg)
+        reason = "kept with \(group.keys.joined(separator: ", ")) from one side; no later \(group.time) decides, so the larger value is kept"
+      }
+      let from = takeOurs ? o : t
+      let other = takeOurs ? t : o
+      for key in group.keys {
+        out[key] = .some(from[key])
+        if !Self.same(o[key], t[key]) {
+          let conflict = FieldConflict(path: path + [key], base: b[key], ours: o[key], theirs: t[key])
+          resolutions.append(FieldResolution(conflict: conflict, kept: from[key], lost: other[key], reason: reason))
+        }
+      }
+    }
+    return out
+  }
+
+  static func scalarText(_ node: Node) -> String? {
+    if case .scalar(let s) = node { return s.string }
+    return nil
   }
 
   private mutating func mergeIdentified(

@@ -58,15 +58,33 @@ public struct SyncReport: Sendable {
   public var notes: [String]
   /// Problems after the sync landed (a work-tree file that could not be written).
   public var warnings: [String]
+  /// Files outside incident folders the fetch brought in (`git-incident.yaml`, templates).
+  public var mergedFiles: [String] = []
+  /// Files outside incident folders the push delivered.
+  public var pushedFiles: [String] = []
+  /// True when the push created the branch on the remote.
+  public var newBranch = false
 
-  /// One line for people: `3 incidents merged, 2 pushed`.
+  /// One line for people: `3 incidents merged, 2 pushed`; files outside incident folders are
+  /// named (`settings (git-incident.yaml) merged, 0 pushed`); `pushed new branch main
+  /// (19 incidents)` when the push created the branch.
   public var summary: String {
     func count(_ n: Int) -> String { n == 1 ? "1 incident" : "\(n) incidents" }
+    func things(_ n: Int, _ files: [String], noun: Bool) -> String {
+      var parts: [String] = []
+      if n > 0 || files.isEmpty { parts.append(noun ? count(n) : "\(n)") }
+      let named = files.map { $0 == Settings.path ? "settings (\($0))" : $0 }
+      if !files.isEmpty { parts.append(files.count <= 3 ? named.joined(separator: ", ") : "\(files.count) other files") }
+      return parts.joined(separator: " and ")
+    }
     switch outcome {
     case .upToDate: return "already up to date with \(remote)/\(branch)"
-    case .fastForward: return "\(count(merged.count)) updated (fast-forward), \(pushed.count) pushed"
-    case .merged: return "\(count(merged.count)) merged, \(pushed.count) pushed"
-    case .pushedOnly: return "\(count(pushed.count)) pushed"
+    case .fastForward: return "\(things(merged.count, mergedFiles, noun: true)) updated (fast-forward), \(pushed.count) pushed"
+    case .merged:
+      return "\(things(merged.count, mergedFiles, noun: true)) merged, \(things(pushed.count, pushedFiles, noun: false)) pushed"
+    case .pushedOnly:
+      if newBranch { return "pushed new branch \(branch) (\(things(pushed.count, pushedFiles, noun: true)))" }
+      return "\(things(pushed.count, pushedFiles, noun: true)) pushed"
     }
   }
 }
@@ -95,6 +113,7 @@ extension IncidentStore {
     } catch let error as GitError {
       throw .git(error)
     } catch let error as MergeConflict {
+      if let reason = error.reason { throw .refused("sync stopped, nothing was changed: \(reason)") }
       throw .refused("sync stopped, nothing was changed: \(error.description); merge it by hand (`git pull`, resolve, commit) and sync again")
     } catch let error as FormatError {
       throw .invalidRecord(error)
@@ -126,10 +145,16 @@ extension IncidentStore {
     let dirtyRecords = dirty.filter { $0.hasPrefix("incidents/") || $0 == Settings.path || $0 == ".gitattributes" }
     if !dirtyRecords.isEmpty { throw IncidentError.uncommittedChanges(dirtyRecords) }
 
+    if let path = Self.localPath(url: remote.url, relativeTo: FileManager.default.currentDirectoryPath),
+      !FileManager.default.fileExists(atPath: path)
+    {
+      throw IncidentError.refused("cannot fetch from \(remoteLabel) (\(remote.url)): the path \(path) does not exist; give the path of a git repository or a URL")
+    }
     let credentials = options.credentials ?? credentialOptions(for: remote.url)
     var notes: [String] = []
     var warnings: [String] = []
     var merged: [IncidentID] = []
+    var mergedFiles: [String] = []
     var outcome = SyncReport.Outcome.upToDate
     for round in 1...max(1, options.maxRounds) {
       let fetchSpec = remote.name.map { "+refs/heads/\(rb):refs/remotes/\($0)/\(rb)" } ?? "refs/heads/\(rb)"
@@ -159,10 +184,13 @@ extension IncidentStore {
             continue
           }
           warnings += applyToWorkTree(changes.mapValues { $0[1] })
-          merged = Self.incidents(in: changes.keys)
+          merged = Self.union(merged, Self.incidents(in: changes.keys))
+          mergedFiles = Self.union(mergedFiles, Self.otherFiles(in: changes.keys))
           if outcome == .upToDate { outcome = .fastForward }
-          return SyncReport(remote: remoteLabel, url: remote.url, branch: rb, outcome: outcome, merged: merged,
-                            pushed: [], tip: remoteTip, rounds: round, notes: notes, warnings: warnings)
+          var report = SyncReport(remote: remoteLabel, url: remote.url, branch: rb, outcome: outcome, merged: merged,
+                                  pushed: [], tip: remoteTip, rounds: round, notes: notes, warnings: warnings)
+          report.mergedFiles = mergedFiles
+          return report
         }
         if let tip, try !repository.isAncestor(remoteTip, of: tip) {
           // Both moved: one merge commit.
@@ -172,7 +200,8 @@ extension IncidentStore {
           let baseID = try repository.mergeBase(tip, remoteTip)
           let baseTree = try baseID.map { try repository.commit($0).tree() }
           let oursTree = try oursCommit.tree()
-          let result = try mergeTrees(base: baseTree, ours: oursTree, theirs: try theirsCommit.tree())
+          let labels = ("ours (\(localName) \(tip.short(7)))", "theirs (\(remoteLabel)/\(rb) \(remoteTip.short(7)))")
+          let result = try mergeTrees(base: baseTree, ours: oursTree, theirs: try theirsCommit.tree(), labels: labels)
           let treeID = try repository.createTree(updating: oursTree.id, with: result.updates)
           let changedPaths = result.updates.map { u -> String in
             switch u {
@@ -193,21 +222,34 @@ extension IncidentStore {
           let changes = try TreeWalk.differences([oursTree, newTree])
           warnings += applyToWorkTree(changes.mapValues { $0[1] })
           notes += result.notes
-          merged = result.incidents
+          merged = Self.union(merged, result.incidents)
+          mergedFiles = Self.union(mergedFiles, Self.otherFiles(in: changes.keys))
           outcome = .merged(mergeCommit)
           newTip = mergeCommit
         } else if outcome == .upToDate {
           outcome = .pushedOnly
         }
       } else if tip == nil {
-        return SyncReport(remote: remoteLabel, url: remote.url, branch: rb, outcome: .upToDate, merged: [], pushed: [],
-                          tip: nil, rounds: round, notes: notes, warnings: warnings)
+        let branches = try remote.advertisedReferences().keys.filter { $0.hasPrefix("refs/heads/") }
+          .map { String($0.dropFirst("refs/heads/".count)) }.sorted()
+        if branches.isEmpty {
+          throw IncidentError.refused("nothing to sync: \(remoteLabel) has no branches yet and \(localName) has no commits")
+        }
+        throw IncidentError.refused(
+          "\(remoteLabel) has no branch \(rb) (its branches: \(branches.joined(separator: ", "))) and \(localName) has no commits; "
+            + "sync one of them with `git incident sync \(options.remote ?? remoteLabel) --branch \(branches.contains("main") ? "main" : branches[0])`")
       } else if outcome == .upToDate {
         outcome = .pushedOnly
       }
 
       // Push, never forced.
       guard let pushTip = newTip else { break }
+      let hooks = Self.localHooks(url: remote.url, relativeTo: repository.workingDirectory ?? FileManager.default.currentDirectoryPath)
+      if !hooks.isEmpty {
+        throw IncidentError.refused(
+          "will not push to \(remoteLabel) (\(remote.url)): it has server hooks (\(hooks.joined(separator: ", "))) and libgit2 pushes to a local path by writing the repository directly, so it cannot run the remote's hooks; push with `git push`, or reach this remote through a git://, ssh:// or https:// URL"
+            + (outcome == .upToDate || outcome == .pushedOnly ? "" : "; the merge is committed locally"))
+      }
       let pushSession = TransferSession(options: credentials)
       let landed = try push(remote, refspec: "\(branchRef):refs/heads/\(rb)", session: pushSession, label: remoteLabel)
       if !landed { continue }
@@ -218,9 +260,13 @@ extension IncidentStore {
       }
       let remoteTree = try remoteTip.map { try repository.commit($0).tree() }
       let pushedChanges = try TreeWalk.differences([remoteTree, try repository.commit(pushTip).tree()])
-      return SyncReport(remote: remoteLabel, url: remote.url, branch: rb, outcome: outcome, merged: merged,
-                        pushed: Self.incidents(in: pushedChanges.keys), tip: pushTip, rounds: round, notes: notes,
-                        warnings: warnings)
+      var report = SyncReport(remote: remoteLabel, url: remote.url, branch: rb, outcome: outcome, merged: merged,
+                              pushed: Self.incidents(in: pushedChanges.keys), tip: pushTip, rounds: round, notes: notes,
+                              warnings: warnings)
+      report.mergedFiles = mergedFiles
+      report.pushedFiles = Self.otherFiles(in: pushedChanges.keys)
+      report.newBranch = remoteTip == nil
+      return report
     }
     throw IncidentError.refused("\(remoteLabel) kept moving: the push was refused \(options.maxRounds) times; your commits are kept locally, run sync again")
   }
@@ -236,14 +282,62 @@ extension IncidentStore {
     }
   }
 
-  /// Pushes; false when the remote refused because it moved (not a fast-forward).
+  /// Pushes; false when the remote refused because it moved (`fetch first`,
+  /// `non-fast-forward`), so another fetch and merge may land it.
+  ///
+  /// - Throws: ``IncidentError/refused(_:)`` at once for any other refusal (a server hook that
+  ///   declined the push, a protected branch), with the remote's reason and what it printed.
   private func push(_ remote: Remote, refspec: String, session: TransferSession, label: String) throws -> Bool {
+    let rejected: [(reference: String, reason: String)]
     do {
-      return try remote.push(refspecs: [refspec], session: session).isEmpty
+      rejected = try remote.push(refspecs: [refspec], session: session)
     } catch {
       if error.code == .nonFastForward { return false }
       throw transferError(error, session: session, label: label, url: remote.url, verb: "push to")
     }
+    if rejected.isEmpty { return true }
+    if rejected.allSatisfy({ Self.remoteMoved($0.reason) }) { return false }
+    let reasons = rejected.map { "\($0.reference): \($0.reason)" }.joined(separator: "; ")
+    let said = session.remoteMessages
+    throw IncidentError.refused(
+      "\(label) (\(remote.url)) refused the push: \(reasons)"
+        + (said.isEmpty ? "" : "; the remote said:\n" + said.map { "  remote: " + $0 }.joined(separator: "\n"))
+        + "\nyour commits are kept locally; nothing was pushed")
+  }
+
+  /// True for git's refusals that mean the remote branch moved since it was fetched (another
+  /// fetch and merge can land the push): `fetch first`, `non-fast-forward`, and a reference
+  /// the server could not update because it changed under it.
+  static func remoteMoved(_ reason: String) -> Bool {
+    let r = reason.lowercased()
+    return r.contains("fetch first") || r.contains("non-fast-forward") || r.contains("non-fastforward")
+      || r.contains("failed to update ref") || r.contains("failed to lock") || r.contains("stale info")
+  }
+
+  /// The absolute path of a local remote (a path or a `file://` URL); nil for a network URL
+  /// (`git://`, `ssh://`, `https://`, `user@host:path`).
+  static func localPath(url: String, relativeTo base: String) -> String? {
+    var path = url
+    if path.hasPrefix("file://") {
+      path = String(path.dropFirst("file://".count))
+      path = path.removingPercentEncoding ?? path
+    } else if path.contains("://") || (path.contains(":") && !path.hasPrefix("/") && !path.hasPrefix(".")) {
+      return nil
+    }
+    if !path.hasPrefix("/") { path = (base as NSString).appendingPathComponent(path) }
+    return path
+  }
+
+  /// The server-side hooks of a local remote (a path or `file://` URL) that would run on a
+  /// push: executable `pre-receive`, `update`, `post-receive` in its hooks folder (`hooks/`
+  /// of a bare repository, `.git/hooks/` otherwise). libgit2's local transport writes the
+  /// remote repository directly and runs none of them.
+  static func localHooks(url: String, relativeTo base: String) -> [String] {
+    guard let path = localPath(url: url, relativeTo: base) else { return [] }
+    let fm = FileManager.default
+    let gitDir = fm.fileExists(atPath: path + "/.git") ? path + "/.git" : path
+    return ["pre-receive", "update", "post-receive"].map { gitDir + "/hooks/" + $0 }
+      .filter { fm.isExecutableFile(atPath: $0) }
   }
 
   /// The remote for a name, URL or path.
@@ -281,6 +375,14 @@ extension IncidentStore {
     let blocked = dirty.filter { touched.contains($0) }
     if !blocked.isEmpty { throw IncidentError.uncommittedChanges(blocked.sorted()) }
   }
+
+  /// Changed paths outside incident folders, sorted.
+  static func otherFiles<S: Sequence>(in paths: S) -> [String] where S.Element == String {
+    paths.filter { TreeWalk.incident(of: $0) == nil }.sorted()
+  }
+
+  /// The sorted union of two lists (counts over several fetch-merge-push rounds).
+  static func union<T: Comparable & Hashable>(_ a: [T], _ b: [T]) -> [T] { Array(Set(a + b)).sorted() }
 
   static func incidents<S: Sequence>(in paths: S) -> [IncidentID] where S.Element == String {
     Array(Set(paths.compactMap(TreeWalk.incident(of:)))).sorted()

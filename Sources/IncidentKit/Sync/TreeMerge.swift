@@ -70,10 +70,18 @@ extension IncidentStore {
   /// Merges `theirs` into `ours` against `base` (nil for unrelated histories), file by file
   /// with ``RecordMerge``.
   ///
-  /// - Throws: ``MergeConflict`` for a true text conflict; ``IncidentError`` for git failures.
-  func mergeTrees(base: Tree?, ours: Tree, theirs: Tree) throws -> TreeMergeOutcome {
+  /// - Parameter labels: how messages name the two sides (`ours (main 1a2b3c4)`).
+  /// - Throws: ``MergeConflict`` for a true text conflict, and for a file removed on one side
+  ///   and changed on the other (git's `CONFLICT (modify/delete)`), including an incident
+  ///   removed on one side whose folder the other side changed; ``IncidentError`` for git
+  ///   failures.
+  func mergeTrees(base: Tree?, ours: Tree, theirs: Tree, labels: (ours: String, theirs: String) = ("ours", "theirs"))
+    throws -> TreeMergeOutcome
+  {
     let repo = repository
     let diff = try TreeWalk.differences([base, ours, theirs], ignoringFirst: true)
+    try Self.refuseModifyDelete(diff, ours: ours, theirs: theirs, labels: labels)
+    try Self.refuseInvalidRecords(diff, repository: repo, labels: labels)
     var results: [String: Data?] = [:]
     var notes: [String] = []
     var folders: [String: [String]] = [:]
@@ -151,6 +159,84 @@ extension IncidentStore {
       if let incident = TreeWalk.incident(of: path) { incidents.insert(incident) }
     }
     return TreeMergeOutcome(updates: updates, incidents: incidents.sorted(), notes: notes)
+  }
+
+  /// Throws for every file removed on one side and changed on the other, and for every file
+  /// the other side changed (or added) in the folder of an incident one side removed: the
+  /// merge cannot know whether the incident should exist, so a person decides.
+  static func refuseModifyDelete(_ diff: [String: [ObjectID?]], ours: Tree, theirs: Tree, labels: (ours: String, theirs: String)) throws {
+    var lines: [String] = []
+    var incidents = Set<IncidentID>()
+    // Incident folders whose incident.yaml one side removed.
+    var removedIn: [String: Int] = [:]
+    for (path, ids) in diff where path.hasSuffix("/incident.yaml") && ids[0] != nil {
+      guard let folder = TreeWalk.folder(of: path) else { continue }
+      if ids[1] == nil, ids[2] != nil { removedIn[folder] = 1 }
+      if ids[2] == nil, ids[1] != nil { removedIn[folder] = 2 }
+    }
+    for path in diff.keys.sorted() {
+      let ids = diff[path]!
+      var deletedBy = 0
+      if ids[0] != nil, ids[1] == nil, ids[2] != nil, ids[2] != ids[0] { deletedBy = 1 }
+      if ids[0] != nil, ids[2] == nil, ids[1] != nil, ids[1] != ids[0] { deletedBy = 2 }
+      if deletedBy == 0, let folder = TreeWalk.folder(of: path), let side = removedIn[folder] {
+        let other = 3 - side
+        if ids[other] != nil, ids[other] != ids[0] { deletedBy = side }
+      }
+      guard deletedBy != 0 else { continue }
+      let (deleter, changer) = deletedBy == 1 ? (labels.ours, labels.theirs) : (labels.theirs, labels.ours)
+      let verb = ids[0] == nil ? "added" : "modified"
+      lines.append("CONFLICT (modify/delete): \(path) deleted in \(deleter) and \(verb) in \(changer)")
+      if let incident = TreeWalk.incident(of: path) { incidents.insert(incident) }
+    }
+    guard !lines.isEmpty else { return }
+    let who = incidents.isEmpty ? "" : incidents.sorted().map(\.rawValue).joined(separator: ", ") + " "
+    throw MergeConflict(
+      file: lines[0], sections: [],
+      reason: "\(who)was removed on one side and changed on the other:\n  " + lines.joined(separator: "\n  ")
+        + "\ndecide whether to keep it: merge by hand (`git pull`, resolve, commit) and sync again")
+  }
+
+  /// Throws for the first record file that a side changed into something its codec cannot
+  /// read (broken YAML or an invalid value committed by hand), naming the side, the file and
+  /// the line and column in that side's committed version: merging it would spread it.
+  static func refuseInvalidRecords(_ diff: [String: [ObjectID?]], repository: Repository, labels: (ours: String, theirs: String)) throws {
+    for path in diff.keys.sorted() {
+      let ids = diff[path]!
+      for side in [1, 2] {
+        guard let id = ids[side], id != ids[0] else { continue }
+        if let error = validate(path: path, try repository.blob(id)) {
+          let label = side == 1 ? labels.ours : labels.theirs
+          throw MergeConflict(
+            file: path, sections: [],
+            reason: "\(label) has an invalid \(path): \(error.description); fix it in a commit on that side (`git incident audit` lists such problems)")
+        }
+      }
+    }
+  }
+
+  /// The codec's complaint about one committed version of a record file (`incident.yaml`,
+  /// `timeline.yaml`, `git-incident.yaml`; other YAML files of an incident must parse as
+  /// YAML), or nil when it reads (or is not a record file).
+  static func validate(path: String, _ data: Data) -> FormatError? {
+    do {
+      if path == Settings.path {
+        _ = try RecordCodec.decodeSettings(data, file: path)
+        return nil
+      }
+      guard TreeWalk.folder(of: path) != nil else { return nil }
+      switch path.split(separator: "/").last {
+      case "incident.yaml": _ = try RecordCodec.decodeIncident(data, file: path, checkOrder: false)
+      case "timeline.yaml": _ = try RecordCodec.decodeTimeline(data, file: path)
+      default:
+        // Other record files (actions, tasks) must at least be YAML; their fields merge as
+        // they are.
+        if path.hasSuffix(".yaml") { _ = try YAMLReader.parse(data, file: path) }
+      }
+      return nil
+    } catch {
+      return error
+    }
   }
 
   /// Two clones that never talked declared the same ID (the four random characters collided):
