@@ -62,4 +62,28 @@ struct SigningCoverageTests {
     #expect(r.status == 1)
     #expect(try SigningTests.violations(r).contains { $0.hasSuffix("signature-invalid") })
   }
+
+  @Test func syncSignsItsMergeCommit() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let key = try SigningTests.key(box, "key")
+    let seed = try SigningTests.signingRepo(box, key: key.path, allowed: key.pub)
+    let id = try box.incident(["declare", "Shared", "--severity", "SEV3"], in: seed).stdout.trimmingCharacters(in: .newlines)
+    let remote = box.path("remote.git")
+    try box.git(["clone", "-q", "--bare", seed.path, remote.path], in: box.root)
+    try box.git(["clone", "-q", remote.path, box.path("b").path], in: box.root)
+    let b = box.path("b")
+    for (k, v) in [("gpg.format", "ssh"), ("user.signingkey", key.path), ("commit.gpgsign", "true"),
+                   ("gpg.ssh.allowedSignersFile", box.path("allowed_signers").path)] {
+      try box.git(["config", k, v], in: b)
+    }
+    try box.git(["remote", "add", "origin", remote.path], in: seed)
+    #expect(try box.incident(["note", id, "from the seed"], in: seed).status == 0)
+    try box.git(["push", "-q", "origin", "HEAD"], in: seed)
+    #expect(try box.incident(["note", id, "from b"], in: b).status == 0)
+    let r = try box.incident(["sync"], in: b)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try box.git(["log", "-1", "--format=%P"], in: b).split(separator: " ").count == 2, "a merge commit")
+    #expect(try box.git(["log", "-1", "--format=%G?"], in: b) == "G\n")
+  }
 }

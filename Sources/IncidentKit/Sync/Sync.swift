@@ -213,8 +213,10 @@ extension IncidentStore {
           let author = Signature(name: identity.name, email: identity.email, date: now)
           let c = identity.committer(environment: environment)
           let committer = Signature(name: c.name, email: c.email, date: now)
-          let mergeCommit = try repository.createCommit(
-            tree: treeID, parents: [tip, remoteTip], author: author, committer: committer, message: message.text)
+          // Signed as every other commit of the tool when git config asks (commit.gpgsign).
+          let mergeCommit = try createCommit(
+            tree: treeID, parents: [tip, remoteTip], author: author, committer: committer,
+            message: message.text, signer: try configuredSigner())
           if !(try moveBranch(branchRef, to: mergeCommit, from: tip, message: "git-incident sync: \(message.subject)")) {
             continue
           }
