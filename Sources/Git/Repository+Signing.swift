@@ -10,25 +10,17 @@ extension Repository {
   public func commitBuffer(
     tree: ObjectID, parents: [ObjectID], author: Signature, committer: Signature, message: String
   ) throws(GitError) -> String {
-    let treeObject = try self.tree(tree)
-    var parentCommits: [Commit] = []
-    for id in parents { parentCommits.append(try commit(id)) }
-    let authorSig = try author.makeRaw()
-    defer { git_signature_free(authorSig) }
-    let committerSig = try committer.makeRaw()
-    defer { git_signature_free(committerSig) }
-    var parentPointers: [OpaquePointer?] = parentCommits.map { $0.pointer }
     var buffer = git_buf()
     defer { git_buf_dispose(&buffer) }
-    let rc = parentPointers.withUnsafeMutableBufferPointer { parentsBuffer in
-      git_commit_create_buffer(
-        &buffer, pointer, authorSig, committerSig, nil, message, treeObject.pointer,
-        parentsBuffer.count, parentsBuffer.baseAddress)
+    try withCommitInputs(tree: tree, parents: parents, author: author, committer: committer) {
+      (treePointer, authorSig, committerSig, parentPointers, count) throws(GitError) in
+      try check(
+        git_commit_create_buffer(
+          &buffer, pointer, authorSig, committerSig, nil, message, treePointer, count,
+          parentPointers),
+        "git_commit_create_buffer")
     }
-    try check(rc, "git_commit_create_buffer")
-    return withExtendedLifetime(parentCommits) {
-      String(decoding: UnsafeRawBufferPointer(start: buffer.ptr, count: buffer.size), as: UTF8.self)
-    }
+    return String(decoding: UnsafeRawBufferPointer(start: buffer.ptr, count: buffer.size), as: UTF8.self)
   }
 
   /// Writes a commit object from `content` (as made by ``commitBuffer(tree:parents:author:committer:message:)``)

@@ -256,6 +256,28 @@ public final class Repository {
   public func createCommit(
     tree: ObjectID, parents: [ObjectID], author: Signature, committer: Signature, message: String
   ) throws(GitError) -> ObjectID {
+    var oid = git_oid()
+    try withCommitInputs(tree: tree, parents: parents, author: author, committer: committer) {
+      (treePointer, authorSig, committerSig, parentPointers, count) throws(GitError) in
+      try check(
+        git_commit_create(
+          &oid, pointer, nil, authorSig, committerSig, nil, message, treePointer, count,
+          parentPointers),
+        "git_commit_create")
+    }
+    return ObjectID(oid)
+  }
+
+  /// Looks up the tree and parents and makes the two signatures a commit needs, keeping them
+  /// alive (and freeing the signatures) around `body`; shared by commit creation and
+  /// ``commitBuffer(tree:parents:author:committer:message:)``.
+  func withCommitInputs(
+    tree: ObjectID, parents: [ObjectID], author: Signature, committer: Signature,
+    _ body: (
+      OpaquePointer?, UnsafeMutablePointer<git_signature>, UnsafeMutablePointer<git_signature>,
+      UnsafeMutablePointer<OpaquePointer?>?, Int
+    ) throws(GitError) -> Void
+  ) throws(GitError) {
     let treeObject = try self.tree(tree)
     var parentCommits: [Commit] = []
     for id in parents { parentCommits.append(try commit(id)) }
@@ -264,14 +286,12 @@ public final class Repository {
     let committerSig = try committer.makeRaw()
     defer { git_signature_free(committerSig) }
     var parentPointers: [OpaquePointer?] = parentCommits.map { $0.pointer }
-    var oid = git_oid()
-    let rc = parentPointers.withUnsafeMutableBufferPointer { buffer in
-      git_commit_create(
-        &oid, pointer, nil, authorSig, committerSig, nil, message, treeObject.pointer,
-        buffer.count, buffer.baseAddress)
+    let count = parentPointers.count
+    try withExtendedLifetime((treeObject, parentCommits)) { () throws(GitError) in
+      try parentPointers.withUnsafeMutableBufferPointer { buffer throws(GitError) in
+        try body(treeObject.pointer, authorSig, committerSig, buffer.baseAddress, count)
+      }
     }
-    try check(rc, "git_commit_create")
-    return ObjectID(oid)
   }
 
   // MARK: Work tree

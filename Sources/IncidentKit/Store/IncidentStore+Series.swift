@@ -50,24 +50,7 @@ extension IncidentStore {
     // Signing is decided before anything is written, so a series is never partly unsigned.
     let signer = try configuredSigner()
     for _ in 0..<Self.maxAttempts {
-      let branch: String
-      let tip: ObjectID?
-      do {
-        switch try repository.head() {
-        case .detached: throw IncidentError.detachedHead
-        case .branch(let name, let id):
-          branch = name
-          tip = id
-        }
-      } catch let error as IncidentError {
-        throw error
-      } catch {
-        throw .git(error as! GitError)
-      }
-      let tree: Tree?
-      do { tree = try tip.map { id throws(GitError) in try repository.commit(id).tree() } } catch {
-        throw .git(error)
-      }
+      let (branch, tip, tree) = try branchTip()
       let series = try build(tree)
       guard !series.isEmpty else { return SeriesResult(commits: [], branch: nil, warnings: []) }
       var finalFiles: [String: Data] = [:]

@@ -65,24 +65,7 @@ extension IncidentStore {
     let committer = Signature(name: committerIdentity.name, email: committerIdentity.email, date: now)
     let signer = try configuredSigner()
     for _ in 0..<Self.maxAttempts {
-      let branch: String
-      let tip: ObjectID?
-      do {
-        switch try repository.head() {
-        case .detached: throw IncidentError.detachedHead
-        case .branch(let name, let id):
-          branch = name
-          tip = id
-        }
-      } catch let error as IncidentError {
-        throw error
-      } catch {
-        throw .git(error as! GitError)
-      }
-      let tree: Tree?
-      do { tree = try tip.map { id throws(GitError) in try repository.commit(id).tree() } } catch {
-        throw .git(error)
-      }
+      let (branch, tip, tree) = try branchTip()
       let pending = try build(tree)
       let author = Signature(
         name: identity.name, email: identity.email, date: pending.authorDate ?? now)
@@ -121,6 +104,23 @@ extension IncidentStore {
         warnings: warnings)
     }
     throw .tooManyRetries(Self.maxAttempts)
+  }
+
+  /// The branch HEAD names, its tip (nil while unborn) and the tip's tree: where a write starts.
+  ///
+  /// - Throws: ``IncidentError/detachedHead`` when HEAD names no branch.
+  func branchTip() throws(IncidentError) -> (branch: String, tip: ObjectID?, tree: Tree?) {
+    do {
+      switch try repository.head() {
+      case .detached: throw IncidentError.detachedHead
+      case .branch(let name, let tip):
+        return (name, tip, try tip.map { id throws(GitError) in try repository.commit(id).tree() })
+      }
+    } catch let error as IncidentError {
+      throw error
+    } catch {
+      throw .git(error as! GitError)
+    }
   }
 
   /// Refuses when any of `paths` differs between the tip's tree and the index or work tree.
