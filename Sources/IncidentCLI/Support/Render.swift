@@ -5,9 +5,11 @@ import IncidentKit
 enum Render {
   static func record(_ record: IncidentRecord) -> String {
     let i = record.incident
-    var out = "\(i.id)  \(i.severity)  \(i.status.rawValue)  \(i.kind.rawValue)\n\(i.title)\n"
-    if !i.services.isEmpty { out += "\nServices: " + i.services.joined(separator: ", ") }
-    if !i.labels.isEmpty { out += "\nLabels:   " + i.labels.joined(separator: ", ") }
+    var out = "\(i.id)  \(i.severity)  \(i.status.rawValue)  \(i.kind.rawValue)\n\(i.title)"
+    var tags: [String] = []
+    if !i.services.isEmpty { tags.append("Services: " + i.services.joined(separator: ", ")) }
+    if !i.labels.isEmpty { tags.append("Labels:   " + i.labels.joined(separator: ", ")) }
+    if !tags.isEmpty { out += "\n\n" + tags.joined(separator: "\n") }
     if !i.roles.isEmpty {
       out += "\n\nRoles:\n" + Output.table(i.roles.map { ["  " + $0.role, $0.person] })
     }

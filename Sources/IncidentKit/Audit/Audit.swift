@@ -101,7 +101,8 @@ extension IncidentStore {
   /// - each changed file parses and is valid (``RecordValidator/builtIn``: the ID matches its
   ///   folder, the severity is defined, times are in order, a declined incident has a reason);
   /// - status moves are legal (``Lifecycle/allowedTargets(from:)`` or a reopen of a resolved,
-  ///   review or closed incident; a new incident starts reported or active; closing a severity
+  ///   review or closed incident; a new incident starts reported or active (an import may start at
+  ///   any status); closing a severity
   ///   that `policy.postmortem_required_for` names needs a published postmortem);
   /// - the trailers agree with what changed (`Incident:` names exactly the incidents whose
   ///   folders changed; `Incident-Status`, `Incident-Severity`, `Incident-Role`,
@@ -354,7 +355,8 @@ struct Auditor {
       let repo = repository
       let statusLine = { AuditCache.line(of: "status", in: (try? repo.blob(tree.entry(atPath: path)!.id)) ?? Data(), path: path) }
       if olds.allSatisfy({ $0 == nil }) {
-        if new.status != .reported && new.status != .active {
+        // An import brings an incident in at the status it ended with in the other system.
+        if new.status != .reported && new.status != .active && kind != "import" {
           add(id, path, line: statusLine(), "status-transition",
               "a new incident starts reported or active, not \(new.status.rawValue)")
         }
