@@ -62,8 +62,3 @@ public enum IncidentError: Error, Sendable, CustomStringConvertible {
     }
   }
 }
-
-extension IncidentError {
-  /// Wraps a libgit2 error, turning the ones that have a user-facing meaning into their case.
-  static func wrap(_ error: GitError) -> IncidentError { .git(error) }
-}
