@@ -31,4 +31,26 @@ struct AuditImportTests {
     #expect(after.status == 1)
     #expect(after.stdout.contains("a new incident starts reported or active, not resolved"), "\(after.stdout)")
   }
+
+  @Test func removingASeverityInUseIsAViolation() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    try box.incident(["init", "-C", repo.path])
+    let id = try box.incident(["declare", "Uses SEV3", "--severity", "SEV3"], in: repo).stdout
+      .trimmingCharacters(in: .newlines)
+    #expect(try box.incident(["audit"], in: repo).status == 0)
+    let url = repo.appendingPathComponent("git-incident.yaml")
+    let text = try String(contentsOf: url, encoding: .utf8)
+    let lines = text.components(separatedBy: "\n")
+    let start = try #require(lines.firstIndex(of: "- name: SEV3"))
+    var kept = lines
+    kept.removeSubrange(start...(start + 1))
+    try kept.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
+    try box.git(["commit", "-qam", "drop SEV3"], in: repo)
+    let r = try box.incident(["audit"], in: repo)
+    #expect(r.status == 1)
+    #expect(r.stdout.contains("git-incident.yaml"), "\(r.stdout)")
+    #expect(r.stdout.contains("severity 'SEV3' is no longer defined but 1 incident(s) use it: \(id)"), "\(r.stdout)")
+  }
 }

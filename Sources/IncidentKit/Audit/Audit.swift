@@ -346,6 +346,24 @@ struct Auditor {
       }
     }
 
+    // Settings: a new git-incident.yaml must still define every severity the records use.
+    if changes.contains(where: { $0.path == Settings.path && $0.new != nil }), let settingsBlob,
+      case .success = cache.settings(settingsBlob, data: (try? repository.blob(settingsBlob)) ?? Data(), path: Settings.path)
+    {
+      var unknown: [String: [IncidentID]] = [:]
+      for incidentID in (try? store.incidentIDs(in: tree)) ?? [] {
+        guard case .success(let record)? = incident(incidentID, in: tree),
+          !settings.severityNames.contains(record.severity)
+        else { continue }
+        unknown[record.severity, default: []].append(incidentID)
+      }
+      for (severity, ids) in unknown.sorted(by: { $0.key < $1.key }) {
+        add(id, Settings.path, line: nil, "severity-defined",
+            "severity '\(severity)' is no longer defined but \(ids.count) incident(s) use it: "
+              + ids.prefix(5).map(\.rawValue).joined(separator: ", ") + (ids.count > 5 ? ", ..." : ""))
+      }
+    }
+
     // Lifecycle: legal status moves, postmortem before closing.
     for incidentID in checkedIncidents.sorted() {
       guard case .success(let new)? = incident(incidentID, in: tree) else { continue }
