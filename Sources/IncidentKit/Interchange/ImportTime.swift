@@ -16,6 +16,36 @@ enum ImportTime {
     var note: String? = nil
   }
 
+  /// Checks the times read from one source file, the same way for every importer: a time must
+  /// be plausible (``implausible(_:)``); the first one written without a zone is warned about
+  /// once, naming the zone it was read in and the instant chosen; every daylight-saving gap or
+  /// repeated hour is warned about.
+  struct Checker {
+    /// The file as given, for messages.
+    let file: String
+    /// The IANA name of the zone zone-less times are read in (the repository's `timezone`).
+    let zoneName: String
+    private var zoneWarned = false
+
+    init(file: String, zoneName: String) {
+      self.file = file
+      self.zoneName = zoneName
+    }
+
+    /// - Returns: why `parsed` (read from `text` at `field`) is not a plausible time, or nil
+    ///   after adding any warnings to `warnings`.
+    mutating func check(_ parsed: Parsed, text: String, field: String, warnings: inout [String]) -> String? {
+      if let why = ImportTime.implausible(parsed.date) { return "'\(text)': \(why)" }
+      if !parsed.hadZone && !zoneWarned {
+        zoneWarned = true
+        warnings.append(
+          "\(file): \(field): '\(text)' has no time zone; read in \(zoneName) (timezone in the committed git-incident.yaml) as \(RFC3339.format(parsed.date))")
+      }
+      if let note = parsed.note { warnings.append("\(file): \(field): \(note)") }
+      return nil
+    }
+  }
+
   /// Years a stored time may have: RFC 3339 (and JSON Schema's `date-time`) write four-digit
   /// years, and anything before 1000 is a typo or a placeholder (`0000-00-00`) in practice.
   static let plausibleYears = 1000...9999

@@ -64,19 +64,14 @@ enum MarkdownImporter {
       if let list = try? front?.strings(key) { return list.filter { !$0.isEmpty } }
       return string(key).map { [$0] } ?? []
     }
-    var zoneWarned = false
+    var checker = ImportTime.Checker(file: file, zoneName: settings.timezone)
     func time(_ text: String, field: String) -> Result<Date, ImportProblem> {
       guard let parsed = ImportTime.parse(text, zone: zone) else {
         return .failure(ImportProblem(file: file, field: field, message: "'\(text)' is not a time; expected one such as 2021-06-30T08:32:00Z or 2021-06-30 08:32"))
       }
-      if let why = ImportTime.implausible(parsed.date) {
-        return .failure(ImportProblem(file: file, field: field, message: "'\(text)': \(why)"))
+      if let why = checker.check(parsed, text: text, field: field, warnings: &warnings) {
+        return .failure(ImportProblem(file: file, field: field, message: why))
       }
-      if !parsed.hadZone && !zoneWarned {
-        zoneWarned = true
-        warnings.append("\(file): \(field): '\(text)' has no time zone; read in \(settings.timezone) (timezone in the committed git-incident.yaml) as \(RFC3339.format(parsed.date))")
-      }
-      if let note = parsed.note { warnings.append("\(file): \(field): \(note)") }
       return .success(parsed.date)
     }
 
@@ -106,14 +101,9 @@ enum MarkdownImporter {
         if cells.count >= 2, cells[0].count >= 10, cells[0].first?.isNumber == true,
           let parsed = ImportTime.parse(cells[0], zone: zone)
         {
-          if let why = ImportTime.implausible(parsed.date) {
-            return problem("line \(lineNumber)", "'\(cells[0])': \(why)")
+          if let why = checker.check(parsed, text: cells[0], field: "line \(lineNumber)", warnings: &warnings) {
+            return problem("line \(lineNumber)", why)
           }
-          if !parsed.hadZone && !zoneWarned {
-            zoneWarned = true
-            warnings.append("\(file): line \(lineNumber): '\(cells[0])' has no time zone; read in \(settings.timezone) (timezone in the committed git-incident.yaml)")
-          }
-          if let note = parsed.note { warnings.append("\(file): line \(lineNumber): \(note)") }
           let note = cells[1...].filter { !$0.isEmpty }.joined(separator: " | ")
           if !note.isEmpty { notes.append((parsed.date, note)) }
         }
@@ -123,14 +113,9 @@ enum MarkdownImporter {
         if let q1 = inside.firstIndex(of: "\""), let q2 = inside[inside.index(after: q1)...].firstIndex(of: "\"") {
           let when = String(inside[inside.index(after: q1)..<q2])
           if let parsed = ImportTime.parse(when, zone: zone) {
-            if let why = ImportTime.implausible(parsed.date) {
-              return problem("line \(lineNumber)", "'\(when)': \(why)")
+            if let why = checker.check(parsed, text: when, field: "line \(lineNumber)", warnings: &warnings) {
+              return problem("line \(lineNumber)", why)
             }
-            if !parsed.hadZone && !zoneWarned {
-              zoneWarned = true
-              warnings.append("\(file): line \(lineNumber): '\(when)' has no time zone; read in \(settings.timezone) (timezone in the committed git-incident.yaml)")
-            }
-            if let note = parsed.note { warnings.append("\(file): line \(lineNumber): \(note)") }
             var note = trimmed.replacingCharacters(in: marker, with: "").trimmingCharacters(in: .whitespaces)
             if note.isEmpty { note = previous }
             if !note.isEmpty { notes.append((parsed.date, note)) }

@@ -87,7 +87,7 @@ enum StatuspageImporter {
       return problem(path("name"), "empty; the incident needs a name to become its title")
     }
 
-    var zoneWarned = false
+    var checker = ImportTime.Checker(file: file, zoneName: settings.timezone)
     func time(_ node: JSONNode?, _ field: String, required: Bool) -> Result<Date?, ImportProblem> {
       guard let node, !node.isNull, let text = node.string, !text.isEmpty else {
         if required {
@@ -98,14 +98,9 @@ enum StatuspageImporter {
       guard let parsed = ImportTime.parse(text, zone: zone) else {
         return .failure(ImportProblem(file: file, field: field, message: "'\(text)' is not a time; expected one such as 2021-05-10T18:06:26.064Z"))
       }
-      if let why = ImportTime.implausible(parsed.date) {
-        return .failure(ImportProblem(file: file, field: field, message: "'\(text)': \(why)"))
+      if let why = checker.check(parsed, text: text, field: field, warnings: &warnings) {
+        return .failure(ImportProblem(file: file, field: field, message: why))
       }
-      if !parsed.hadZone && !zoneWarned {
-        zoneWarned = true
-        warnings.append("\(file): \(field): '\(text)' has no time zone; read in \(settings.timezone) (timezone in the committed git-incident.yaml)")
-      }
-      if let note = parsed.note { warnings.append("\(file): \(field): \(note)") }
       if parsed.date.timeIntervalSince(now) > Lifecycle.futureTolerance {
         return .failure(ImportProblem(file: file, field: field, message: "\(RFC3339.format(parsed.date)) is in the future"))
       }
