@@ -152,7 +152,7 @@ extension IncidentStore {
     for incident in incidents where incident.status.rank < IncidentStatus.resolved.rank {
       guard let interval = settings.updateIntervals.first(where: { $0.severity == incident.severity })?.seconds else { continue }
       let timeline: Timeline
-      do { timeline = try record(incident.id, in: tree).timeline } catch {
+      do { timeline = try record(incident.id, in: tree, settings: settings).timeline } catch {
         all.append(error)
         continue
       }
@@ -179,7 +179,8 @@ extension IncidentStore {
       guarded: { tree throws(IncidentError) in try incidentFiles(try resolve(query, in: tree), in: tree) },
       build: { tree throws(IncidentError) in
         let id = try resolve(query, in: tree)
-        return try build(id, tree, try record(id, in: tree), try settings(in: tree))
+        let settings = try settings(in: tree)
+        return try build(id, tree, try record(id, in: tree, settings: settings), settings)
       })
   }
 

@@ -55,7 +55,7 @@ extension IncidentStore {
       build: { tree throws(IncidentError) in
         let id = try resolve(query, in: tree)
         let settings = try settings(in: tree)
-        let record = try record(id, in: tree)
+        let record = try record(id, in: tree, settings: settings)
         var change = change
         if case .status(.declined, let at, let note, let reason?) = change, reason.lowercased().hasPrefix("duplicate:") {
           let other = String(reason.dropFirst("duplicate:".count))

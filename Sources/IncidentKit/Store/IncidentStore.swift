@@ -129,13 +129,18 @@ public final class IncidentStore {
 
   /// Reads one incident's record from `tree`.
   ///
+  /// - Parameter settings: the settings of `tree`, when the caller has read them already
+  ///   (they are read from `tree` otherwise).
   /// - Throws: ``IncidentError/notFound(_:)`` when the folder or its `incident.yaml` is missing,
   ///   ``IncidentError/invalidRecord(_:)`` when a file is invalid.
-  public func record(_ id: IncidentID, in tree: Tree?) throws(IncidentError) -> IncidentRecord {
+  public func record(_ id: IncidentID, in tree: Tree?, settings known: Settings? = nil) throws(IncidentError)
+    -> IncidentRecord
+  {
     guard let tree, let entry = tree.entry(atPath: RecordPaths.incident(id)) else {
       throw .notFound(id.rawValue)
     }
-    let settings = try settings(in: tree)
+    let settings: Settings
+    if let known { settings = known } else { settings = try self.settings(in: tree) }
     let incident = try cachedIncident(blob: entry.id, id: id, settings: settings)
     var timeline = Timeline()
     if let t = tree.entry(atPath: RecordPaths.timeline(id)) {
