@@ -25,7 +25,25 @@ enum RecordCodec {
     _ data: Data, file: String, expectedID: IncidentID? = nil, settings: Settings? = nil,
     checkOrder: Bool = true
   ) throws(FormatError) -> Incident {
-    guard let root = try YAMLReader.parse(data, file: file) else {
+    do {
+      return try decodeIncident(
+        data, file: file, expectedID: expectedID, settings: settings, checkOrder: checkOrder,
+        positions: false)
+    } catch {
+      // Read again with positions, so the error names the line and column.
+      return try decodeIncident(
+        data, file: file, expectedID: expectedID, settings: settings, checkOrder: checkOrder,
+        positions: true)
+    }
+  }
+
+  /// Parses `incident.yaml`, with node positions only when `positions` is true (see
+  /// ``YAMLReader/parse(_:file:maxDepth:positions:)``).
+  private static func decodeIncident(
+    _ data: Data, file: String, expectedID: IncidentID?, settings: Settings?,
+    checkOrder: Bool, positions: Bool
+  ) throws(FormatError) -> Incident {
+    guard let root = try YAMLReader.parse(data, file: file, positions: positions) else {
       throw FormatError(file: file, line: nil, column: nil, field: nil,
                         message: "the file is empty; expected a mapping with id, title, kind, severity and status")
     }
@@ -136,7 +154,21 @@ enum RecordCodec {
   ///
   /// - Throws: ``FormatError`` naming the file, position and field of the first problem.
   static func decodeTimeline(_ data: Data, file: String) throws(FormatError) -> Timeline {
-    guard let root = try YAMLReader.parse(data, file: file) else { return Timeline() }
+    do {
+      return try decodeTimeline(data, file: file, positions: false)
+    } catch {
+      // Read again with positions, so the error names the line and column.
+      return try decodeTimeline(data, file: file, positions: true)
+    }
+  }
+
+  /// Parses `timeline.yaml`, with node positions only when `positions` is true.
+  private static func decodeTimeline(_ data: Data, file: String, positions: Bool)
+    throws(FormatError) -> Timeline
+  {
+    guard let root = try YAMLReader.parse(data, file: file, positions: positions) else {
+      return Timeline()
+    }
     let map = try YAMLMap(root, file: file)
     var timeline = Timeline()
     var seen = Set<String>()

@@ -55,17 +55,42 @@ public enum YAMLReader {
   ///     level 1. libyaml has its own limit of 1000 levels (`MAX_NESTING_LEVEL`, which Yams does
   ///     not let us change), reported as the same error at the position libyaml gives, which
   ///     is near the start of the nesting rather than at its 65th level.
+  ///   - positions: When false, a text that passes every check is composed straight from
+  ///     libyaml's events (``composeFromEvents(_:maxDepth:)``), several times faster, and its
+  ///     nodes have no `mark`; anything else still goes through Yams and the checks above, so
+  ///     errors keep their line and column. For readers that rebuild positions on error
+  ///     (``RecordCodec``).
   /// - Returns: The root node (which need not be a mapping; callers check), or `nil` when the
   ///   document is empty: nothing, only comments, or only `---`.
   /// - Throws: ``FormatError`` with the line and column of the first problem; `field` is `nil`,
   ///   because the problem is in the syntax, not in one field.
-  public static func parse(_ data: Data, file: String, maxDepth: Int = 64) throws(FormatError)
-    -> Node?
-  {
-    let scan = try prescan(data, file: file)
-    var text = scan.text
+  public static func parse(
+    _ data: Data, file: String, maxDepth: Int = 64, positions: Bool = true
+  ) throws(FormatError) -> Node? {
+    let read: Result<Prepared, FormatError> = data.withUnsafeBytes { raw in
+      let bytes = raw.bindMemory(to: UInt8.self)
+      do throws(FormatError) {
+        let scan = try prescan(bytes, file: file)
+        let rest = UnsafeBufferPointer(rebasing: bytes[scan.start...])
+        if !positions, case .document(let root) = composeFromEvents(rest, maxDepth: maxDepth) {
+          return .success(.composed(root))
+        }
+        return .success(
+          .text(String(decoding: rest, as: UTF8.self), hasAsterisk: scan.hasAsterisk))
+      } catch {
+        return .failure(error)
+      }
+    }
+    var text: String
+    let hasAsterisk: Bool
+    switch try read.get() {
+    case .composed(let root): return root
+    case .text(let t, let asterisk):
+      text = t
+      hasAsterisk = asterisk
+    }
     var marker: Unicode.Scalar?
-    if scan.hasAsterisk {
+    if hasAsterisk {
       let chosen = try unusedPrivateUseScalar(in: text, file: file)
       marker = chosen
       text = String(String.UnicodeScalarView(text.unicodeScalars.map { $0 == "*" ? chosen : $0 }))
@@ -97,9 +122,17 @@ public enum YAMLReader {
 
   // MARK: - Byte scan
 
+  /// What the byte scan found: where the text starts (after a byte order mark) and whether it
+  /// holds a `*`.
   private struct Scan {
-    var text: String
+    var start: Int
     var hasAsterisk: Bool
+  }
+
+  /// A text after the byte scan: already composed from events, or to be parsed by Yams.
+  private enum Prepared {
+    case composed(Node?)
+    case text(String, hasAsterisk: Bool)
   }
 
   static let conflictMessage =
@@ -109,18 +142,6 @@ public enum YAMLReader {
     + "replace the tab with spaces"
   static let aliasMessage =
     "anchors and aliases are not allowed in record files; write the value out in full"
-
-  private static func prescan(_ data: Data, file: String) throws(FormatError) -> Scan {
-    let result: Result<Scan, FormatError> = data.withUnsafeBytes { raw in
-      let bytes = raw.bindMemory(to: UInt8.self)
-      do throws(FormatError) {
-        return .success(try prescan(bytes, file: file))
-      } catch {
-        return .failure(error)
-      }
-    }
-    return try result.get()
-  }
 
   private static func prescan(_ b: UnsafeBufferPointer<UInt8>, file: String) throws(FormatError)
     -> Scan
@@ -251,8 +272,7 @@ public enum YAMLReader {
       column += 1
       i += length
     }
-    let text = String(decoding: UnsafeBufferPointer(rebasing: b[start...]), as: UTF8.self)
-    return Scan(text: text, hasAsterisk: hasAsterisk)
+    return Scan(start: start, hasAsterisk: hasAsterisk)
   }
 
   private static func unusedPrivateUseScalar(in text: String, file: String) throws(FormatError)
