@@ -209,25 +209,55 @@ public final class IncidentStore {
     var live: [RecordCache.Kind: Set<CacheKey>] = [
       .incident: [], .timeline: [], .folder: [], .listing: [CacheKey(incidentsEntry.id)],
     ]
-    var out: [Incident] = []
-    out.reserveCapacity(folders.count)
-    var problems: [IncidentError] = []
-    for (id, folderID) in folders {
-      let folder = cachedFolder(folderID)
+    // First what the cache knows; the rest is read and parsed afterwards, in parallel.
+    var found: [Incident?] = Array(repeating: nil, count: folders.count)
+    var misses: [ParallelRead.Item] = []
+    for (n, (id, folderID)) in folders.enumerated() {
       live[.folder]!.insert(CacheKey(folderID))
+      guard let folder = cache.folder(folderID) else {
+        misses.append(ParallelRead.Item(slot: n, id: id, folder: folderID, blob: nil))
+        continue
+      }
       if let t = folder.timeline { live[.timeline]!.insert(t) }
       guard let blobKey = folder.incident else {
-        problems.append(.invalidRecord(FormatError(
-          file: id.folder, line: nil, column: nil, field: nil,
-          message: "the folder has no incident.yaml")))
+        misses.append(ParallelRead.Item(slot: n, id: id, folder: folderID, blob: nil))
         continue
       }
       live[.incident]!.insert(blobKey)
-      do {
-        out.append(try cachedIncident(blob: blobKey.objectID, id: id, settings: settings))
-      } catch {
-        problems.append(error)
+      if let hit = cache.incident(blobKey.objectID), hit.id == id,
+        settings.severityNames.contains(hit.severity), hit.times.firstOrderViolation() == nil
+      {
+        found[n] = hit
+      } else {
+        misses.append(ParallelRead.Item(slot: n, id: id, folder: folderID, blob: blobKey.objectID))
       }
+    }
+    var problemAt: [Int: IncidentError] = [:]
+    for (item, result) in zip(misses, ParallelRead.run(misses, in: repository, settings: settings)) {
+      if let folder = result.folder {
+        cache.add(folder: item.folder, folder)
+        if let t = folder.timeline { live[.timeline]!.insert(t) }
+        if let key = folder.incident { live[.incident]!.insert(key) }
+      }
+      switch result.incident {
+      case .success(let incident)?:
+        found[item.slot] = incident
+        if let blob = item.blob ?? result.folder?.incident?.objectID {
+          cache.add(incident, blob: blob)
+        }
+      case .failure(let error)?:
+        problemAt[item.slot] = error
+      case nil:
+        problemAt[item.slot] = .invalidRecord(FormatError(
+          file: item.id.folder, line: nil, column: nil, field: nil,
+          message: "the folder has no incident.yaml"))
+      }
+    }
+    var out: [Incident] = []
+    out.reserveCapacity(folders.count)
+    var problems: [IncidentError] = []
+    for n in folders.indices {
+      if let incident = found[n] { out.append(incident) } else if let p = problemAt[n] { problems.append(p) }
     }
     if cache.hasUnsaved || cache.snapshotNeedsRewrite || cache.journalSize > 0 {
       cache.writeSnapshot(keeping: live)
