@@ -143,6 +143,11 @@ struct EventComposerTests {
     for text in texts {
       #expect(!(try Self.same(Data(text.utf8))), "\(text)")
     }
+    // Many keys (compared one by one, then hashed): a repeat is found either way.
+    let many = (0..<40).map { "k\($0): v\($0)\n" }
+    #expect(try Self.same(Data(many.joined().utf8)))
+    #expect(!(try Self.same(Data((many + ["k3: again\n"]).joined().utf8))))
+    #expect(!(try Self.same(Data((Array(many[0..<10]) + ["k3: again\n"]).joined().utf8))))
     // Nesting deeper than allowed is handed over and refused with its position.
     let deep = String(repeating: "[", count: 5) + String(repeating: "]", count: 5)
     #expect(!(try Self.same(Data(deep.utf8), maxDepth: 4)))

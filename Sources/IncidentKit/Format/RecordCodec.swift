@@ -12,6 +12,7 @@ enum RecordCodec {
   static let incidentKeys: [String] =
     ["id", "title", "kind", "severity", "status", "summary", "services", "labels", "roles"]
     + IncidentTimes.fields.map(\.name) + ["declined_reason", "declared_by", "source"]
+  private static let incidentKeySet = Set(incidentKeys)
 
   /// Parses `incident.yaml`.
   ///
@@ -101,7 +102,7 @@ enum RecordCodec {
       incident.source = IncidentSource(
         system: try source.requiredString("system"), id: try source.requiredString("id"))
     }
-    incident.extra = map.unknownPairs(known: Set(incidentKeys)).map {
+    incident.extra = map.unknownPairs(known: incidentKeySet).map {
       ExtraField(key: $0.key, value: $0.value)
     }
     return incident
@@ -149,6 +150,7 @@ enum RecordCodec {
   // MARK: timeline.yaml
 
   static let eventKeys = ["id", "at", "by", "type", "from", "to", "role", "audience", "reason", "text"]
+  private static let eventKeySet = Set(eventKeys)
 
   /// Parses `timeline.yaml`.
   ///
@@ -188,7 +190,7 @@ enum RecordCodec {
       e.role = try event.string("role")
       e.audience = try event.string("audience")
       e.reason = try event.string("reason")
-      e.extra = event.unknownPairs(known: Set(eventKeys)).map { ExtraField(key: $0.key, value: $0.value) }
+      e.extra = event.unknownPairs(known: eventKeySet).map { ExtraField(key: $0.key, value: $0.value) }
       timeline.events.append(e)
     }
     timeline.extra = map.unknownPairs(known: ["events"]).map { ExtraField(key: $0.key, value: $0.value) }

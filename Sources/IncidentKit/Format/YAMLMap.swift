@@ -194,10 +194,11 @@ public struct YAMLMap {
   /// - Returns: The other pairs, values exactly as parsed (see
   ///   ``CanonicalYAML/canonical(_:)`` to write them back in the canonical layout).
   public func unknownPairs(known: Set<String>) -> [(key: String, value: Node)] {
-    mapping.compactMap { pair in
-      let key = YAMLMap.text(of: pair.key)
-      return known.contains(key) ? nil : (key: key, value: pair.value)
+    var pairs: [(key: String, value: Node)] = []
+    for (key, value) in zip(keyTexts, values) where !known.contains(key) {
+      pairs.append((key, value))
     }
+    return pairs
   }
 
   /// Builds an error about a field of this mapping, for checks beyond shape, such as

@@ -111,7 +111,10 @@ extension YAMLReader {
     var items: [Node] = []
     var pairs: [(Node, Node)] = []
     var pendingKey: Node?
-    var keys: Set<String> = []
+    /// The keys' text, to find a repeated one: compared one by one while there are few (a
+    /// record's mappings have at most about twenty keys), hashed once there are many.
+    var keys: [String] = []
+    var keySet: Set<String> = []
 
     init(isMapping: Bool) {
       self.isMapping = isMapping
@@ -128,7 +131,15 @@ extension YAMLReader {
         pendingKey = nil
         return true
       }
-      guard case .scalar(let scalar) = node, keys.insert(scalar.string).inserted else { return false }
+      guard case .scalar(let scalar) = node else { return false }
+      let text = scalar.string
+      if keys.count < 32 {
+        if keys.contains(text) { return false }
+        keys.append(text)
+        if keys.count == 32 { keySet = Set(keys) }
+      } else if !keySet.insert(text).inserted {
+        return false
+      }
       pendingKey = node
       return true
     }
