@@ -72,6 +72,7 @@ extension GitIncident {
         statuses: status, severities: severity, kind: kind, services: service, labels: label,
         openOnly: open, closedOnly: closed, since: since?.date, until: until?.date)
       let selected = filter.apply(incidents)
+      ProcessLifetime.keep((incidents, selected))
       if json {
         Incident.writeJSONList(selected, to: Output.write)
       } else if selected.isEmpty {

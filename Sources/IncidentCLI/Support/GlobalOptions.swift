@@ -25,7 +25,11 @@ struct GlobalOptions: ParsableArguments {
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
       throw .invalidInput("cannot work in \(path): no such folder")
     }
-    return try IncidentStore.open(at: path)
+    let store = try IncidentStore.open(at: path)
+    // Freed by the exit, not one object at a time just before it: closing the repository frees
+    // its parsed index (tens of thousands of entries after a write) and object caches.
+    ProcessLifetime.keep(store)
+    return store
   }
 
   /// Moves `-C <path>` and `--as <who>` given before the subcommand's name to just after it, so

@@ -38,6 +38,19 @@ public enum RFC3339 {
   /// - Parameter d: The instant.
   /// - Returns: The RFC 3339 text, always in UTC (`Z`).
   public static func format(_ d: Date) -> String {
+    var out = [UInt8]()
+    out.reserveCapacity(24)
+    write(d, into: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// Appends the UTF-8 bytes of ``format(_:)`` to `out`, without creating a `String`: for
+  /// writers that emit thousands of times (`list --json`).
+  ///
+  /// - Parameters:
+  ///   - d: The instant.
+  ///   - out: The buffer the 20 (whole seconds) or 24 (with milliseconds) bytes are appended to.
+  public static func write(_ d: Date, into out: inout [UInt8]) {
     var milliseconds = (d.timeIntervalSince1970 * 1000).rounded()
     if !milliseconds.isFinite { milliseconds = 0 }
     let total = Int64(min(max(milliseconds, minMilliseconds), maxMilliseconds))
@@ -46,36 +59,43 @@ public enum RFC3339 {
     let days = floorDiv(seconds, 86_400)
     let secondOfDay = Int(seconds - days * 86_400)
     let (year, month, day) = civil(fromDays: days)
-
-    var out = [UInt8]()
-    out.reserveCapacity(24)
-    func digits(_ value: Int, _ count: Int) {
-      var divisor = 1
-      for _ in 1..<count { divisor *= 10 }
-      var rest = value
-      while divisor > 0 {
-        out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
-        rest %= divisor
-        divisor /= 10
+    let zero = UInt8(ascii: "0")
+    // The year is 0...9999 (clamped above); every field has a fixed width.
+    let y = Int(year)
+    let hour = secondOfDay / 3600
+    let minute = secondOfDay / 60 % 60
+    let second = secondOfDay % 60
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { b in
+      b[0] = zero &+ UInt8(truncatingIfNeeded: y / 1000)
+      b[1] = zero &+ UInt8(truncatingIfNeeded: y / 100 % 10)
+      b[2] = zero &+ UInt8(truncatingIfNeeded: y / 10 % 10)
+      b[3] = zero &+ UInt8(truncatingIfNeeded: y % 10)
+      b[4] = UInt8(ascii: "-")
+      b[5] = zero &+ UInt8(truncatingIfNeeded: month / 10)
+      b[6] = zero &+ UInt8(truncatingIfNeeded: month % 10)
+      b[7] = UInt8(ascii: "-")
+      b[8] = zero &+ UInt8(truncatingIfNeeded: day / 10)
+      b[9] = zero &+ UInt8(truncatingIfNeeded: day % 10)
+      b[10] = UInt8(ascii: "T")
+      b[11] = zero &+ UInt8(truncatingIfNeeded: hour / 10)
+      b[12] = zero &+ UInt8(truncatingIfNeeded: hour % 10)
+      b[13] = UInt8(ascii: ":")
+      b[14] = zero &+ UInt8(truncatingIfNeeded: minute / 10)
+      b[15] = zero &+ UInt8(truncatingIfNeeded: minute % 10)
+      b[16] = UInt8(ascii: ":")
+      b[17] = zero &+ UInt8(truncatingIfNeeded: second / 10)
+      b[18] = zero &+ UInt8(truncatingIfNeeded: second % 10)
+      var n = 19
+      if millis != 0 {
+        b[19] = UInt8(ascii: ".")
+        b[20] = zero &+ UInt8(truncatingIfNeeded: millis / 100)
+        b[21] = zero &+ UInt8(truncatingIfNeeded: millis / 10 % 10)
+        b[22] = zero &+ UInt8(truncatingIfNeeded: millis % 10)
+        n = 23
       }
+      b[n] = UInt8(ascii: "Z")
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: b[0...n]))
     }
-    digits(Int(year), 4)
-    out.append(UInt8(ascii: "-"))
-    digits(month, 2)
-    out.append(UInt8(ascii: "-"))
-    digits(day, 2)
-    out.append(UInt8(ascii: "T"))
-    digits(secondOfDay / 3600, 2)
-    out.append(UInt8(ascii: ":"))
-    digits(secondOfDay / 60 % 60, 2)
-    out.append(UInt8(ascii: ":"))
-    digits(secondOfDay % 60, 2)
-    if millis != 0 {
-      out.append(UInt8(ascii: "."))
-      digits(millis, 3)
-    }
-    out.append(UInt8(ascii: "Z"))
-    return String(decoding: out, as: UTF8.self)
   }
 
   // MARK: - Implementation

@@ -57,8 +57,24 @@ public struct IncidentTimes: Sendable, Equatable {
     ]
   }
 
+  /// True when ``firstOrderViolation()`` is nil, checked without allocating (it runs for every
+  /// record a listing takes from the cache): no time in the chain is before an earlier one.
+  var isInOrder: Bool {
+    var latest = -Double.infinity
+    func fits(_ date: Date?) -> Bool {
+      guard let t = date?.timeIntervalSinceReferenceDate else { return true }
+      guard !t.isNaN, t >= latest else { return false }
+      latest = t
+      return true
+    }
+    return fits(startedAt) && fits(detectedAt) && fits(acknowledgedAt) && fits(mitigatedAt)
+      && fits(containedAt) && fits(eradicatedAt) && fits(resolvedAt) && fits(reviewAt)
+      && fits(closedAt)
+  }
+
   /// The first pair of times out of order, or nil when the chain holds.
   public func firstOrderViolation() -> (earlier: String, earlierAt: Date, later: String, laterAt: Date)? {
+    if isInOrder { return nil }
     let chain = orderedChain.compactMap { name, date in date.map { (name, $0) } }
     for i in chain.indices {
       for j in chain.indices where j > i {

@@ -46,10 +46,17 @@ public struct IncidentFilter: Sendable {
     return true
   }
 
+  /// True when no filter is set: every incident matches.
+  public var isEmpty: Bool {
+    statuses.isEmpty && severities.isEmpty && kind == nil && services.isEmpty && labels.isEmpty
+      && !openOnly && !closedOnly && since == nil && until == nil
+  }
+
   /// The matching incidents, newest declaration first (ties by ID).
   public func apply(_ incidents: [Incident]) -> [Incident] {
+    // Without filters every record is kept: no copy of the list just to test each one.
+    let selected = isEmpty ? incidents : incidents.filter(matches)
     // Sorts small (time, index) pairs rather than moving whole records around.
-    let selected = incidents.filter(matches)
     let order = selected.indices.map { (selected[$0].times.reportedAt ?? .distantPast, $0) }
       .sorted { a, b in
         a.0 != b.0 ? a.0 > b.0 : selected[a.1].id > selected[b.1].id

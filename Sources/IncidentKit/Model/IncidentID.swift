@@ -17,6 +17,11 @@ public struct IncidentID: Hashable, Sendable, Comparable, CustomStringConvertibl
   ///
   /// - Returns: nil for anything else, including path-like input such as `../x` or `.git`.
   public init?(_ text: String) {
+    // Stored IDs are upper case already: no new string for them.
+    if Self.isValid(text) {
+      rawValue = text
+      return
+    }
     let upper = text.uppercased()
     guard Self.isValid(upper) else { return nil }
     rawValue = upper

@@ -132,14 +132,18 @@ extension Incident {
     out.reserveCapacity(80 * 1024)
     out.append(UInt8(ascii: "["))
     if incidents.isEmpty { out.append(0x0A) }
-    for (n, incident) in incidents.enumerated() {
-      if n > 0 { out.append(UInt8(ascii: ",")) }
-      JSONValue.newline(2, &out)
-      let written = incident.writeJSON(indent: 2, into: &out)
-      precondition(written, "role names were checked to be ASCII")
-      if out.count >= 64 * 1024 {
-        sink(out)
-        out.removeAll(keepingCapacity: true)
+    // Through the buffer: iterating or subscripting the array copies (retains and releases)
+    // every record.
+    incidents.withUnsafeBufferPointer { records in
+      for n in records.indices {
+        if n > 0 { out.append(UInt8(ascii: ",")) }
+        JSONValue.newline(2, &out)
+        let written = records[n].writeJSON(indent: 2, into: &out)
+        precondition(written, "role names were checked to be ASCII")
+        if out.count >= 64 * 1024 {
+          sink(out)
+          out.removeAll(keepingCapacity: true)
+        }
       }
     }
     JSONValue.newline(0, &out)
@@ -166,10 +170,11 @@ extension Incident {
     .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
     .map { ($0, Array("\"\($0.key)\" : ".utf8)) }
 
-  nonisolated(unsafe) private static let timeFields: [(path: KeyPath<IncidentTimes, Date?>, prefix: [UInt8])] =
-    IncidentTimes.fields
-    .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-    .map { ($0.path, Array("\"\($0.name)\" : ".utf8)) }
+  /// The times in JSONEncoder's sorted-key order: each one's position in
+  /// ``IncidentTimes/fields`` and its `"key" : ` bytes.
+  private static let timeFields: [(field: Int, prefix: [UInt8])] = IncidentTimes.fields.indices
+    .sorted { IncidentTimes.fields[$0].name.utf8.lexicographicallyPrecedes(IncidentTimes.fields[$1].name.utf8) }
+    .map { ($0, Array("\"\(IncidentTimes.fields[$0].name)\" : ".utf8)) }
 
   /// Writes what `JSONValue.object(json)` writes; false when it cannot (a non-ASCII role name).
   func writeJSON(indent: Int, into out: inout [UInt8]) -> Bool {
@@ -205,16 +210,20 @@ extension Incident {
       case .declinedReason: string(declinedReason)
       case .declaredBy: string(declaredBy)
       case .roles:
-        var holders: [String: JSONValue] = [:]
-        for r in roles { holders[r.role] = .string(r.person) }
-        guard JSONValue.write(.object(holders), indent: inner, into: &out) else { return false }
+        guard writeRolesJSON(indent: inner, into: &out) else { return false }
       case .times:
         out.append(UInt8(ascii: "{"))
         for (m, time) in Self.timeFields.enumerated() {
           if m > 0 { out.append(UInt8(ascii: ",")) }
           JSONValue.newline(inner + 2, &out)
           out.append(contentsOf: time.prefix)
-          string(self.times[keyPath: time.path].map(RFC3339.format))
+          if let date = self.times.value(at: time.field) {
+            out.append(UInt8(ascii: "\""))
+            RFC3339.write(date, into: &out)
+            out.append(UInt8(ascii: "\""))
+          } else {
+            out.append(contentsOf: "null".utf8)
+          }
         }
         JSONValue.newline(inner, &out)
         out.append(UInt8(ascii: "}"))
@@ -223,5 +232,65 @@ extension Incident {
     JSONValue.newline(indent, &out)
     out.append(UInt8(ascii: "}"))
     return true
+  }
+
+  /// Writes what `JSONValue.write(.object(holders))` writes for the role holders (a role
+  /// assigned twice keeps its last holder; keys in byte order), without building the
+  /// dictionary; false for a non-ASCII role name, whose order JSONEncoder defines.
+  private func writeRolesJSON(indent: Int, into out: inout [UInt8]) -> Bool {
+    for r in roles where !r.role.utf8.allSatisfy({ $0 < 0x80 }) { return false }
+    guard roles.count <= 16 else {
+      // Selection below is quadratic; long lists (never seen in practice) take the generic way.
+      var holders: [String: JSONValue] = [:]
+      for r in roles { holders[r.role] = .string(r.person) }
+      return JSONValue.write(.object(holders), indent: indent, into: &out)
+    }
+    out.append(UInt8(ascii: "{"))
+    if roles.isEmpty { out.append(0x0A) }
+    // Emits the smallest role name greater than the one written before, each name once, with
+    // the holder of its last assignment.
+    var previous = -1
+    var written = 0
+    while true {
+      var best = -1
+      for i in roles.indices {
+        let name = roles[i].role.utf8
+        if previous >= 0, !roles[previous].role.utf8.lexicographicallyPrecedes(name) { continue }
+        // Smaller than the best so far, or the same name assigned again later (which wins).
+        if best < 0 || !roles[best].role.utf8.lexicographicallyPrecedes(name) { best = i }
+      }
+      guard best >= 0 else { break }
+      if written > 0 { out.append(UInt8(ascii: ",")) }
+      JSONValue.newline(indent + 2, &out)
+      JSONValue.writeString(roles[best].role, into: &out)
+      out.append(contentsOf: " : ".utf8)
+      JSONValue.writeString(roles[best].person, into: &out)
+      previous = best
+      written += 1
+    }
+    JSONValue.newline(indent, &out)
+    out.append(UInt8(ascii: "}"))
+    return true
+  }
+}
+
+extension IncidentTimes {
+  /// The time at position `index` of ``fields``, read without a key path (which goes through
+  /// the runtime on every access).
+  func value(at index: Int) -> Date? {
+    switch index {
+    case 0: return startedAt
+    case 1: return detectedAt
+    case 2: return acknowledgedAt
+    case 3: return reportedAt
+    case 4: return mitigatedAt
+    case 5: return containedAt
+    case 6: return eradicatedAt
+    case 7: return resolvedAt
+    case 8: return reviewAt
+    case 9: return closedAt
+    case 10: return declinedAt
+    default: return nil
+    }
   }
 }

@@ -287,7 +287,7 @@ public final class IncidentStore {
     -> Incident
   {
     if let hit = recordCache.incident(blob), hit.id == id,
-      settings.severityNames.contains(hit.severity), hit.times.firstOrderViolation() == nil
+      settings.severities.contains(where: { $0.name == hit.severity }), hit.times.isInOrder
     {
       return hit
     }

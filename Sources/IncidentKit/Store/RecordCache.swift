@@ -9,13 +9,13 @@ import Git
 /// A query reads the tip's tree and parses only the blobs the cache has not seen.
 ///
 /// Two files in `<git dir>/git-incident/`:
-/// - `cache-v1.bin`, the snapshot: the 8 bytes `GITINCC1`, a version (`UInt32`, 1), the entry
-///   count (`UInt32`), the length of the entries (`UInt64`) and their checksum (`UInt64`), then
+/// - `cache-v1.bin`, the snapshot: the 8 bytes `GITINCC1`, a version (`UInt32`, 2; version 1
+///   had a slower checksum and is rewritten like any stale file), the entry count (`UInt32`), the length of the entries (`UInt64`) and their checksum (`UInt64`), then
 ///   the entries. It is only ever replaced whole: written to a temporary file beside it and
 ///   renamed over it (`rename(2)` is atomic), so a reader sees the old or the new file.
 /// - `cache-v1.log`, the journal: frames appended by writes (each one `write(2)` with
 ///   `O_APPEND`), each with its own magic number, length and checksum. Readers stop at the
-///   first frame that is incomplete or damaged.
+///   first frame that is incomplete or damaged (a frame written by version 1 counts as damaged).
 ///
 /// An entry is a kind byte (1 incident, 2 timeline, 3 folder, 4 listing of the `incidents`
 /// tree), the 20-byte object ID, a
@@ -47,7 +47,7 @@ final class RecordCache {
   }
 
   static let magic: [UInt8] = Array("GITINCC1".utf8)
-  static let version: UInt32 = 1
+  static let version: UInt32 = 2
   static let frameMagic: UInt32 = 0x314A_4947  // "GIJ1"
   static let headerSize = 40
   static let indexRecordSize = 40
@@ -344,16 +344,21 @@ final class RecordCache {
   /// `count` bytes at `offset`, or nil when the file is shorter or cannot be read.
   private static func read(_ fd: Int32, at offset: Int, count: Int) -> [UInt8]? {
     guard fd >= 0, count >= 0 else { return nil }
-    var bytes = [UInt8](repeating: 0, count: count)
-    var done = 0
-    let ok = bytes.withUnsafeMutableBytes { raw -> Bool in
+    var ok = true
+    // Uninitialised, not zero-filled: the snapshot is megabytes and every byte is read over.
+    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+      var done = 0
       while done < count {
-        let n = pread(fd, raw.baseAddress! + done, count - done, off_t(offset + done))
+        let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
         if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return false }
+        if n <= 0 {
+          ok = false
+          break
+        }
         done += n
       }
-      return true
+      // Only what was read counts as initialised; a short read is discarded below.
+      initialized = done
     }
     return ok ? bytes : nil
   }
