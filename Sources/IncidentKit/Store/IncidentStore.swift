@@ -224,9 +224,7 @@ public final class IncidentStore {
         continue
       }
       live[.incident]!.insert(blobKey)
-      if let hit = cache.incident(blobKey.objectID), hit.id == id,
-        settings.severityNames.contains(hit.severity), hit.times.firstOrderViolation() == nil
-      {
+      if let hit = cache.incident(blobKey.objectID), Self.usable(hit, as: id, with: settings) {
         found[n] = hit
       } else {
         misses.append(ParallelRead.Item(slot: n, id: id, folder: folderID, blob: blobKey.objectID))
@@ -286,14 +284,19 @@ public final class IncidentStore {
   func cachedIncident(blob: ObjectID, id: IncidentID, settings: Settings) throws(IncidentError)
     -> Incident
   {
-    if let hit = recordCache.incident(blob), hit.id == id,
-      settings.severities.contains(where: { $0.name == hit.severity }), hit.times.isInOrder
-    {
+    if let hit = recordCache.incident(blob), Self.usable(hit, as: id, with: settings) {
       return hit
     }
     let parsed = try incident(blob: blob, id: id, settings: settings)
     recordCache.add(parsed, blob: blob)
     return parsed
+  }
+
+  /// Whether a cached record passes the checks the parser makes where it is read: its `id` is
+  /// the folder's, its severity is defined in `settings`, its times are in lifecycle order.
+  static func usable(_ hit: Incident, as id: IncidentID, with settings: Settings) -> Bool {
+    hit.id == id && settings.severities.contains(where: { $0.name == hit.severity })
+      && hit.times.isInOrder
   }
 
   /// A timeline from the cache, or parsed from its blob (and then cached).
