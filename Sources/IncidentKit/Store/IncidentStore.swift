@@ -255,7 +255,12 @@ public final class IncidentStore {
     out.reserveCapacity(folders.count)
     var problems: [IncidentError] = []
     for n in folders.indices {
-      if let incident = found[n] { out.append(incident) } else if let p = problemAt[n] { problems.append(p) }
+      // Moved out, not copied: a copy retains every field of every record.
+      if let incident = found[n].take() {
+        out.append(incident)
+      } else if let p = problemAt[n] {
+        problems.append(p)
+      }
     }
     if cache.hasUnsaved || cache.snapshotNeedsRewrite || cache.journalSize > 0 {
       cache.writeSnapshot(keeping: live)
