@@ -137,15 +137,14 @@ public enum CanonicalYAML {
         }
       }
     }
-    var node = root
     var marker: Unicode.Scalar?
     if hasSupplementary,
       let free = (UInt32(0xE000)...0xF8FF).first(where: { !privateUse.contains($0) }),
       let chosen = Unicode.Scalar(free)
     {
       marker = chosen
-      node = replacingStrings(root) { encodeSupplementary($0, marker: chosen) }
     }
+    let node = prepared(root) { text in marker.map { encodeSupplementary(text, marker: $0) } ?? text }
 
     var body: String
     do {
@@ -261,21 +260,30 @@ public enum CanonicalYAML {
     }
   }
 
-  private static func replacingStrings(_ node: Node, _ transform: (String) -> String) -> Node {
+  /// The constructor of the tags ``prepared(_:_:)`` gives (Yams' `Constructor.default` is
+  /// computed anew, with its tables, on every use). Immutable, so shared.
+  nonisolated(unsafe) private static let constructor = Constructor.default
+
+  /// A copy of the tree for Yams' emitter: each string passed through `transform`, and each node
+  /// given a tag already resolved (`str`, `map`, `seq`) whose resolver has no rules.
+  ///
+  /// This changes nothing in the output: Yams emits every scalar with libyaml's `plain_implicit`
+  /// and `quoted_implicit` flags set, so libyaml never writes a scalar's tag, and an implicit
+  /// mapping or sequence tag resolves to `map` or `seq` anyway. What it saves is Yams resolving
+  /// the tag of every implicit scalar by matching it against the regular expressions of YAML
+  /// 1.1's bool, int, float, null, timestamp, merge and value (a `Tag` is a class, so the tree
+  /// given is not touched).
+  private static func prepared(_ node: Node, _ transform: (String) -> String) -> Node {
     switch node {
-    case .scalar(var scalar):
-      let tag = scalar.tag
-      scalar.string = transform(scalar.string)
-      scalar.tag = tag  // Setting `string` resets the tag in Yams.
-      return .scalar(scalar)
+    case .scalar(let scalar):
+      return .scalar(Node.Scalar(
+        transform(scalar.string), Tag(.str, .basic, constructor), scalar.style, scalar.mark))
     case .mapping(let mapping):
-      let pairs = mapping.map {
-        (replacingStrings($0.key, transform), replacingStrings($0.value, transform))
-      }
-      return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
+      let pairs = mapping.map { (prepared($0.key, transform), prepared($0.value, transform)) }
+      return .mapping(Node.Mapping(pairs, Tag(.map, .basic, constructor), mapping.style, mapping.mark))
     case .sequence(let sequence):
-      let items = sequence.map { replacingStrings($0, transform) }
-      return .sequence(Node.Sequence(items, sequence.tag, sequence.style, sequence.mark))
+      let items = sequence.map { prepared($0, transform) }
+      return .sequence(Node.Sequence(items, Tag(.seq, .basic, constructor), sequence.style, sequence.mark))
     case .alias:
       return node
     }

@@ -24,8 +24,15 @@ struct ImportText {
 
   /// True when `scalar` may not appear in free text (line breaks and tabs may).
   static func forbidden(_ scalar: Unicode.Scalar) -> Bool {
-    scalar != "\n" && scalar != "\t"
-      && (scalar.properties.generalCategory == .control || Lifecycle.bidiControls.contains(scalar.value))
+    let value = scalar.value
+    // ASCII without a table lookup: its only control characters are C0 and DEL.
+    if value < 0x80 { return (value < 0x20 && value != 0x0A && value != 0x09) || value == 0x7F }
+    return scalar.properties.generalCategory == .control || Lifecycle.bidiControls.contains(value)
+  }
+
+  /// True when ``text(_:field:)`` would return `text` unchanged: no CR and nothing forbidden.
+  static func isClean(_ text: some StringProtocol) -> Bool {
+    !text.unicodeScalars.contains { $0 == "\r" || forbidden($0) }
   }
 
   /// `text` as one-line text: line breaks and tabs become spaces, runs of spaces from them
@@ -49,6 +56,7 @@ struct ImportText {
 
   /// `text` as free text: CR LF and a lone CR become LF, forbidden characters are removed.
   mutating func text(_ text: String, field: String) -> String {
+    if Self.isClean(text) { return text }
     let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
     guard normalized.unicodeScalars.contains(where: Self.forbidden) else { return normalized }
     var out = String.UnicodeScalarView()
@@ -118,4 +126,24 @@ struct ImportText {
     let scalars = removed.map { String(format: "U+%04X", $0) }.joined(separator: ", ")
     return "\(file): removed control or bidirectional characters (\(scalars)) from \(fields.joined(separator: ", ")); imported text may hold only line breaks and tabs, as text given on the command line"
   }
+}
+
+extension Substring {
+  /// The text without leading and trailing tabs and Unicode space separators (general category
+  /// Zs): the same as Foundation's `trimmingCharacters(in: .whitespaces)`, without bridging to
+  /// `NSString` (which was a noticeable part of reading thousands of Markdown files).
+  var trimmingWhitespace: String {
+    func isSpace(_ s: Unicode.Scalar) -> Bool {
+      s == " " || s == "\t" || (s.value >= 0x80 && s.properties.generalCategory == .spaceSeparator)
+    }
+    let scalars = unicodeScalars
+    guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+    let last = scalars.lastIndex(where: { !isSpace($0) })!
+    return String(scalars[first...last])
+  }
+}
+
+extension String {
+  /// See ``Substring/trimmingWhitespace``.
+  var trimmingWhitespace: String { self[...].trimmingWhitespace }
 }
