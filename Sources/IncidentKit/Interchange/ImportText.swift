@@ -127,23 +127,3 @@ struct ImportText {
     return "\(file): removed control or bidirectional characters (\(scalars)) from \(fields.joined(separator: ", ")); imported text may hold only line breaks and tabs, as text given on the command line"
   }
 }
-
-extension Substring {
-  /// The text without leading and trailing tabs and Unicode space separators (general category
-  /// Zs): the same as Foundation's `trimmingCharacters(in: .whitespaces)`, without bridging to
-  /// `NSString` (which was a noticeable part of reading thousands of Markdown files).
-  var trimmingWhitespace: String {
-    func isSpace(_ s: Unicode.Scalar) -> Bool {
-      s == " " || s == "\t" || (s.value >= 0x80 && s.properties.generalCategory == .spaceSeparator)
-    }
-    let scalars = unicodeScalars
-    guard let first = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
-    let last = scalars.lastIndex(where: { !isSpace($0) })!
-    return String(scalars[first...last])
-  }
-}
-
-extension String {
-  /// See ``Substring/trimmingWhitespace``.
-  var trimmingWhitespace: String { self[...].trimmingWhitespace }
-}
