@@ -49,7 +49,7 @@ public enum CanonicalYAML {
   /// - Parameter s: The text.
   /// - Returns: A scalar node with an implicit tag and the chosen style.
   public static func scalar(_ s: String) -> Node {
-    .scalar(Node.Scalar(s, .implicit, style(for: s)))
+    .scalar(Node.Scalar(s, implicitTag, style(for: s)))
   }
 
   /// A time as a double-quoted RFC 3339 UTC string, such as `"2026-11-29T10:42:00Z"`.
@@ -59,7 +59,7 @@ public enum CanonicalYAML {
   /// - Parameter d: The instant; written to the millisecond by ``RFC3339/format(_:)``.
   /// - Returns: A double-quoted scalar node.
   public static func time(_ d: Date) -> Node {
-    .scalar(Node.Scalar(RFC3339.format(d), .implicit, .doubleQuoted))
+    .scalar(Node.Scalar(RFC3339.format(d), implicitTag, .doubleQuoted))
   }
 
   /// A block mapping with the keys in the order given.
@@ -67,7 +67,7 @@ public enum CanonicalYAML {
   /// - Parameter pairs: Keys (written with ``scalar(_:)``) and their values.
   /// - Returns: A mapping node; an empty one is written `{}`.
   public static func mapping(_ pairs: [(String, Node)]) -> Node {
-    .mapping(Node.Mapping(pairs.map { (scalar($0.0), $0.1) }, .implicit, .block))
+    .mapping(Node.Mapping(pairs.map { (scalar($0.0), $0.1) }, implicitTag, .block))
   }
 
   /// A block sequence.
@@ -75,7 +75,7 @@ public enum CanonicalYAML {
   /// - Parameter items: The items in order.
   /// - Returns: A sequence node; an empty one is written `[]`.
   public static func sequence(_ items: [Node]) -> Node {
-    .sequence(Node.Sequence(items, .implicit, .block))
+    .sequence(Node.Sequence(items, implicitTag, .block))
   }
 
   /// Rewrites a parsed tree (for example the values of unknown keys from
@@ -95,14 +95,14 @@ public enum CanonicalYAML {
       if scalar.style == .plain || scalar.style == .any, !text.unicodeScalars.contains("\n"),
         !isPlainSafe(text)
       {
-        return .scalar(Node.Scalar(text, .implicit, .plain))
+        return .scalar(Node.Scalar(text, implicitTag, .plain))
       }
       return CanonicalYAML.scalar(text)
     case .mapping(let mapping):
       return .mapping(
-        Node.Mapping(mapping.map { (canonical($0.key), canonical($0.value)) }, .implicit, .block))
+        Node.Mapping(mapping.map { (canonical($0.key), canonical($0.value)) }, implicitTag, .block))
     case .sequence(let sequence):
-      return .sequence(Node.Sequence(sequence.map { canonical($0) }, .implicit, .block))
+      return .sequence(Node.Sequence(sequence.map { canonical($0) }, implicitTag, .block))
     case .alias:
       return parsed
     }
@@ -259,6 +259,10 @@ public enum CanonicalYAML {
     case .alias: break
     }
   }
+
+  /// A new implicit tag (what `Tag.implicit` gives) with the shared ``constructor``: Yams'
+  /// `Tag.implicit` builds `Constructor.default`, three dictionaries of functions, for every node.
+  static var implicitTag: Tag { Tag(.implicit, .default, constructor) }
 
   /// The constructor of the tags ``prepared(_:_:)`` gives (Yams' `Constructor.default` is
   /// computed anew, with its tables, on every use). Immutable, so shared.
