@@ -5,6 +5,7 @@
 #include <git2.h>
 #include <git2/sys/commit.h>
 #include <git2/sys/mempack.h>
+#include <git2/sys/repository.h>
 
 // git_libgit2_opts is variadic, which Swift cannot call: one fixed-argument wrapper per option.
 static inline int git_incident_set_cache_object_limit(git_object_t type, size_t size) {

@@ -1,46 +1,108 @@
 import Foundation
 internal import CLibgit2
 
+/// An object to write into the pack of ``Repository/withObjectsInMemory(_:)``.
+public struct PackedObject: Sendable, Equatable {
+  /// The object's ID.
+  public var id: ObjectID
+  /// The path the object was written at (a file's or folder's slash-separated path, "" for a
+  /// root tree), or nil for a commit. libgit2 groups objects of the same path when it looks
+  /// for delta bases, as `git pack-objects` does.
+  public var path: String?
+
+  /// An object to pack, written at `path`.
+  public init(id: ObjectID, path: String?) {
+    self.id = id
+    self.path = path
+  }
+}
+
 extension Repository {
-  /// Runs `body` with every object it writes held in memory, then writes the commits it wrote
-  /// and everything they reach to the object database as one pack file (with its index), as
-  /// `git fast-import` does, instead of one loose file per object.
+  /// Runs `body` with a handle on this repository whose object database is only an in-memory
+  /// store, then writes the objects `body` listed to this repository's object database as one
+  /// pack file (with its index), as `git fast-import` does, instead of one loose file per
+  /// object.
   ///
-  /// libgit2's pack is built from the new commits: objects not reachable from a commit written
-  /// in `body` are dropped, and objects the new commits reach that were already on disk are
-  /// packed again (harmless duplicates that `git gc` removes), so use it for long chains of
-  /// commits.
+  /// `body` gets the in-memory handle (write through it) and appends to its second argument
+  /// every object the new commits need that it wrote: its commits, their new trees and blobs
+  /// (``TreeChain/write(_:)`` returns the trees it wrote). Objects written but not listed are
+  /// dropped; a listed object that was already on disk is packed again (a harmless duplicate
+  /// that `git gc` removes). Listing the objects, rather than letting libgit2 find what the new
+  /// commits reach (`git_mempack_dump`, which walks the whole tree of every new commit, so a
+  /// chain of `n` commits into a growing folder visits `n²/2` entries), keeps the work
+  /// proportional to what was written.
   ///
-  /// Use it on a ``Repository`` opened only for the batch: the in-memory backend stays attached
-  /// to this handle's object database afterwards (libgit2 1.5 cannot detach it), emptied, so
-  /// objects written later through the same handle would again only be held in memory. Nothing
-  /// is written to disk when `body` throws. Objects become visible to other handles once the
-  /// pack is written (libgit2 rescans the pack folder on a miss).
+  /// The handle sees only what is in memory: the objects of `existing` (read from disk and
+  /// copied in first, not packed again; for example the parent of the first new commit, which
+  /// `git_commit_create` checks exists) and what `body` writes; read anything else through
+  /// this repository (``TreeChain`` reads its starting folders through its `reading`
+  /// repository). So a write costs no file-system call: libgit2 looks for every object it
+  /// writes in each backend of the database, which for the on-disk ones is an `utime` of the
+  /// loose file and, on a miss, a rescan of the pack folder.
   ///
+  /// Nothing is written to disk when `body` throws. The handle is discarded afterwards.
+  ///
+  /// - Parameters:
+  ///   - existing: objects already in this repository that `body` reads through the handle.
+  ///   - body: writes through the handle it is given and lists the objects to pack.
   /// - Returns: what `body` returned.
-  /// - Throws: ``GitError`` from `body` or from writing the pack.
+  /// - Throws: ``GitError`` when an object of `existing` cannot be read, from `body`, or from
+  ///   writing the pack.
   ///
-  /// The corresponding libgit2 functions are `git_mempack_new`, `git_odb_add_backend`,
-  /// `git_mempack_dump`, `git_odb_write_pack` and `git_mempack_reset`.
-  public func withObjectsInMemory<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
-    var odb: OpaquePointer?
-    try check(git_repository_odb(&odb, pointer), "git_repository_odb")
-    defer { git_odb_free(odb) }
+  /// The corresponding libgit2 functions are `git_odb_new`, `git_mempack_new`,
+  /// `git_odb_add_backend`, `git_repository_set_odb`, `git_packbuilder_new`,
+  /// `git_packbuilder_insert`, `git_packbuilder_write_buf` and `git_odb_write_pack`.
+  public func withObjectsInMemory<T>(
+    copying existing: [ObjectID],
+    _ body: (_ writer: Repository, _ pack: inout [PackedObject]) throws(GitError) -> T
+  ) throws(GitError) -> T {
+    let writer = try Repository.open(at: gitDirectory, search: false)
+    var memory: OpaquePointer?
+    try check(git_odb_new(&memory), "git_odb_new")
+    defer { git_odb_free(memory) }
     var backend: OpaquePointer?
     try check(git_mempack_new(&backend), "git_mempack_new")
-    // The object database owns the backend from here on and frees it with itself.
-    try check(git_odb_add_backend(odb, backend, 999), "git_odb_add_backend")
-    defer { git_mempack_reset(backend) }
-    let result = try body()
+    // The object database owns the backend from here on and frees it with itself; the handle
+    // holds the database until it is freed.
+    try check(git_odb_add_backend(memory, backend, 999), "git_odb_add_backend")
+    try check(git_repository_set_odb(writer.pointer, memory), "git_repository_set_odb")
+    var disk: OpaquePointer?
+    try check(git_repository_odb(&disk, pointer), "git_repository_odb")
+    defer { git_odb_free(disk) }
+    for id in existing {
+      var oid = id.raw
+      var object: OpaquePointer?
+      try check(git_odb_read(&object, disk, &oid), "git_odb_read")
+      defer { git_odb_object_free(object) }
+      var copied = git_oid()
+      try check(
+        git_odb_write(
+          &copied, memory, git_odb_object_data(object), git_odb_object_size(object),
+          git_odb_object_type(object)),
+        "git_odb_write")
+    }
+    var objects: [PackedObject] = []
+    let result = try body(writer, &objects)
+    guard !objects.isEmpty else { return result }
+    var builder: OpaquePointer?
+    try check(git_packbuilder_new(&builder, writer.pointer), "git_packbuilder_new")
+    defer { git_packbuilder_free(builder) }
+    // As git_mempack_dump: delta search on every core.
+    git_packbuilder_set_threads(builder, 0)
+    for object in objects {
+      var oid = object.id.raw
+      try check(git_packbuilder_insert(builder, &oid, object.path), "git_packbuilder_insert")
+    }
     var buffer = git_buf()
     defer { git_buf_dispose(&buffer) }
-    try check(git_mempack_dump(&buffer, pointer, backend), "git_mempack_dump")
-    var writer: UnsafeMutablePointer<git_odb_writepack>?
-    try check(git_odb_write_pack(&writer, odb, nil, nil), "git_odb_write_pack")
-    defer { writer?.pointee.free(writer) }
+    try check(git_packbuilder_write_buf(&buffer, builder), "git_packbuilder_write_buf")
+    var pack: UnsafeMutablePointer<git_odb_writepack>?
+    try check(git_odb_write_pack(&pack, disk, nil, nil), "git_odb_write_pack")
+    defer { pack?.pointee.free(pack) }
     var progress = git_indexer_progress()
-    try check(writer!.pointee.append(writer, buffer.ptr, buffer.size, &progress), "git_odb_writepack append")
-    try check(writer!.pointee.commit(writer, &progress), "git_odb_writepack commit")
+    try check(pack!.pointee.append(pack, buffer.ptr, buffer.size, &progress), "git_odb_writepack append")
+    try check(pack!.pointee.commit(pack, &progress), "git_odb_writepack commit")
+    withExtendedLifetime(writer) {}
     return result
   }
 }

@@ -49,7 +49,7 @@ public enum CanonicalYAML {
   /// - Parameter s: The text.
   /// - Returns: A scalar node with an implicit tag and the chosen style.
   public static func scalar(_ s: String) -> Node {
-    .scalar(Node.Scalar(s, .implicit, style(for: s)))
+    .scalar(Node.Scalar(s, implicitTag, style(for: s)))
   }
 
   /// A time as a double-quoted RFC 3339 UTC string, such as `"2026-11-29T10:42:00Z"`.
@@ -59,7 +59,7 @@ public enum CanonicalYAML {
   /// - Parameter d: The instant; written to the millisecond by ``RFC3339/format(_:)``.
   /// - Returns: A double-quoted scalar node.
   public static func time(_ d: Date) -> Node {
-    .scalar(Node.Scalar(RFC3339.format(d), .implicit, .doubleQuoted))
+    .scalar(Node.Scalar(RFC3339.format(d), implicitTag, .doubleQuoted))
   }
 
   /// A block mapping with the keys in the order given.
@@ -67,7 +67,7 @@ public enum CanonicalYAML {
   /// - Parameter pairs: Keys (written with ``scalar(_:)``) and their values.
   /// - Returns: A mapping node; an empty one is written `{}`.
   public static func mapping(_ pairs: [(String, Node)]) -> Node {
-    .mapping(Node.Mapping(pairs.map { (scalar($0.0), $0.1) }, .implicit, .block))
+    .mapping(Node.Mapping(pairs.map { (scalar($0.0), $0.1) }, implicitTag, .block))
   }
 
   /// A block sequence.
@@ -75,7 +75,7 @@ public enum CanonicalYAML {
   /// - Parameter items: The items in order.
   /// - Returns: A sequence node; an empty one is written `[]`.
   public static func sequence(_ items: [Node]) -> Node {
-    .sequence(Node.Sequence(items, .implicit, .block))
+    .sequence(Node.Sequence(items, implicitTag, .block))
   }
 
   /// Rewrites a parsed tree (for example the values of unknown keys from
@@ -95,14 +95,14 @@ public enum CanonicalYAML {
       if scalar.style == .plain || scalar.style == .any, !text.unicodeScalars.contains("\n"),
         !isPlainSafe(text)
       {
-        return .scalar(Node.Scalar(text, .implicit, .plain))
+        return .scalar(Node.Scalar(text, implicitTag, .plain))
       }
       return CanonicalYAML.scalar(text)
     case .mapping(let mapping):
       return .mapping(
-        Node.Mapping(mapping.map { (canonical($0.key), canonical($0.value)) }, .implicit, .block))
+        Node.Mapping(mapping.map { (canonical($0.key), canonical($0.value)) }, implicitTag, .block))
     case .sequence(let sequence):
-      return .sequence(Node.Sequence(sequence.map { canonical($0) }, .implicit, .block))
+      return .sequence(Node.Sequence(sequence.map { canonical($0) }, implicitTag, .block))
     case .alias:
       return parsed
     }
@@ -137,15 +137,14 @@ public enum CanonicalYAML {
         }
       }
     }
-    var node = root
     var marker: Unicode.Scalar?
     if hasSupplementary,
       let free = (UInt32(0xE000)...0xF8FF).first(where: { !privateUse.contains($0) }),
       let chosen = Unicode.Scalar(free)
     {
       marker = chosen
-      node = replacingStrings(root) { encodeSupplementary($0, marker: chosen) }
     }
+    let node = prepared(root) { text in marker.map { encodeSupplementary(text, marker: $0) } ?? text }
 
     var body: String
     do {
@@ -261,21 +260,34 @@ public enum CanonicalYAML {
     }
   }
 
-  private static func replacingStrings(_ node: Node, _ transform: (String) -> String) -> Node {
+  /// A new implicit tag (what `Tag.implicit` gives) with the shared ``constructor``: Yams'
+  /// `Tag.implicit` builds `Constructor.default`, three dictionaries of functions, for every node.
+  static var implicitTag: Tag { Tag(.implicit, .default, constructor) }
+
+  /// The constructor of the tags ``prepared(_:_:)`` gives (Yams' `Constructor.default` is
+  /// computed anew, with its tables, on every use). Immutable, so shared.
+  nonisolated(unsafe) private static let constructor = Constructor.default
+
+  /// A copy of the tree for Yams' emitter: each string passed through `transform`, and each node
+  /// given a tag already resolved (`str`, `map`, `seq`) whose resolver has no rules.
+  ///
+  /// This changes nothing in the output: Yams emits every scalar with libyaml's `plain_implicit`
+  /// and `quoted_implicit` flags set, so libyaml never writes a scalar's tag, and an implicit
+  /// mapping or sequence tag resolves to `map` or `seq` anyway. What it saves is Yams resolving
+  /// the tag of every implicit scalar by matching it against the regular expressions of YAML
+  /// 1.1's bool, int, float, null, timestamp, merge and value (a `Tag` is a class, so the tree
+  /// given is not touched).
+  private static func prepared(_ node: Node, _ transform: (String) -> String) -> Node {
     switch node {
-    case .scalar(var scalar):
-      let tag = scalar.tag
-      scalar.string = transform(scalar.string)
-      scalar.tag = tag  // Setting `string` resets the tag in Yams.
-      return .scalar(scalar)
+    case .scalar(let scalar):
+      return .scalar(Node.Scalar(
+        transform(scalar.string), Tag(.str, .basic, constructor), scalar.style, scalar.mark))
     case .mapping(let mapping):
-      let pairs = mapping.map {
-        (replacingStrings($0.key, transform), replacingStrings($0.value, transform))
-      }
-      return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark))
+      let pairs = mapping.map { (prepared($0.key, transform), prepared($0.value, transform)) }
+      return .mapping(Node.Mapping(pairs, Tag(.map, .basic, constructor), mapping.style, mapping.mark))
     case .sequence(let sequence):
-      let items = sequence.map { replacingStrings($0, transform) }
-      return .sequence(Node.Sequence(items, sequence.tag, sequence.style, sequence.mark))
+      let items = sequence.map { prepared($0, transform) }
+      return .sequence(Node.Sequence(items, Tag(.seq, .basic, constructor), sequence.style, sequence.mark))
     case .alias:
       return node
     }

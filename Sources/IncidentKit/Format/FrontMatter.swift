@@ -6,7 +6,7 @@ enum FrontMatter {
   static func split(_ text: String) -> (frontMatter: String?, body: String) {
     guard text.hasPrefix("---\n") || text.hasPrefix("---\r\n") else { return (nil, text) }
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    for i in lines.indices.dropFirst() where lines[i].trimmingCharacters(in: .whitespaces) == "---" {
+    for i in lines.indices.dropFirst() where lines[i].trimmingWhitespace == "---" {
       let fm = lines[1..<i].joined(separator: "\n")
       let body = lines[(i + 1)...].joined(separator: "\n")
       return (fm, body)

@@ -24,8 +24,15 @@ struct ImportText {
 
   /// True when `scalar` may not appear in free text (line breaks and tabs may).
   static func forbidden(_ scalar: Unicode.Scalar) -> Bool {
-    scalar != "\n" && scalar != "\t"
-      && (scalar.properties.generalCategory == .control || Lifecycle.bidiControls.contains(scalar.value))
+    let value = scalar.value
+    // ASCII without a table lookup: its only control characters are C0 and DEL.
+    if value < 0x80 { return (value < 0x20 && value != 0x0A && value != 0x09) || value == 0x7F }
+    return scalar.properties.generalCategory == .control || Lifecycle.bidiControls.contains(value)
+  }
+
+  /// True when ``text(_:field:)`` would return `text` unchanged: no CR and nothing forbidden.
+  static func isClean(_ text: some StringProtocol) -> Bool {
+    !text.unicodeScalars.contains { $0 == "\r" || forbidden($0) }
   }
 
   /// `text` as one-line text: line breaks and tabs become spaces, runs of spaces from them
@@ -49,6 +56,7 @@ struct ImportText {
 
   /// `text` as free text: CR LF and a lone CR become LF, forbidden characters are removed.
   mutating func text(_ text: String, field: String) -> String {
+    if Self.isClean(text) { return text }
     let normalized = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
     guard normalized.unicodeScalars.contains(where: Self.forbidden) else { return normalized }
     var out = String.UnicodeScalarView()

@@ -39,10 +39,12 @@ enum MarkdownImporter {
       return problem(nil, "not UTF-8 text; save it as UTF-8")
     }
     if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-    text = text.replacingOccurrences(of: "\r\n", with: "\n")
+    if text.utf8.contains(UInt8(ascii: "\r")) { text = text.replacingOccurrences(of: "\r\n", with: "\n") }
     var clean = ImportText(file: file)
-    text = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-      .map { clean.text(String($0.element), field: "line \($0.offset + 1)") }.joined(separator: "\n")
+    if !ImportText.isClean(text) {
+      text = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        .map { clean.text(String($0.element), field: "line \($0.offset + 1)") }.joined(separator: "\n")
+    }
     let (frontText, body) = FrontMatter.split(text)
     var front: YAMLMap?
     if let frontText, !frontText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -94,10 +96,10 @@ enum MarkdownImporter {
     var previous = ""
     for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
       lineNumber += 1
-      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      let trimmed = line.trimmingWhitespace
       if trimmed.hasPrefix("|") {
         let cells = trimmed.split(separator: "|", omittingEmptySubsequences: false).dropFirst()
-          .map { $0.trimmingCharacters(in: .whitespaces) }
+          .map { $0.trimmingWhitespace }
         if cells.count >= 2, cells[0].count >= 10, cells[0].first?.isNumber == true,
           let parsed = ImportTime.parse(cells[0], zone: zone)
         {
@@ -108,7 +110,8 @@ enum MarkdownImporter {
           if !note.isEmpty { notes.append((parsed.date, note)) }
         }
       }
-      if let marker = trimmed.range(of: #"\{\{<\s*track\s+"([^"]+)"\s*>\}\}"#, options: .regularExpression) {
+      // The pattern starts with `{{<`: most lines are not looked at by the regular expression.
+      if trimmed.utf8.contains(UInt8(ascii: "{")), trimmed.contains("{{<"), let marker = trimmed.range(of: #"\{\{<\s*track\s+"([^"]+)"\s*>\}\}"#, options: .regularExpression) {
         let inside = trimmed[marker]
         if let q1 = inside.firstIndex(of: "\""), let q2 = inside[inside.index(after: q1)...].firstIndex(of: "\"") {
           let when = String(inside[inside.index(after: q1)..<q2])
@@ -135,7 +138,7 @@ enum MarkdownImporter {
       }
     }
     if title == nil || title!.isEmpty {
-      let paragraph = body.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+      let paragraph = body.split(separator: "\n").map { $0.trimmingWhitespace }
         .first { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("|") && !$0.lowercased().hasPrefix("internal post-mortem") }
       if let paragraph {
         var sentence = paragraph.prefix { $0 != "." && $0 != "!" && $0 != "?" }
@@ -273,7 +276,7 @@ enum MarkdownImporter {
 
   /// The first paragraph under a `## Summary` heading, else the first paragraph of text.
   static func summaryParagraph(_ body: String) -> String? {
-    let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingWhitespace }
     var start = lines.firstIndex { $0.lowercased().hasPrefix("## summary") }.map { $0 + 1 } ?? 0
     while start < lines.count, lines[start].isEmpty || lines[start].hasPrefix("#") || lines[start].lowercased().hasPrefix("internal post-mortem") {
       start += 1

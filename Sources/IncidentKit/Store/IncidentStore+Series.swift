@@ -21,14 +21,15 @@ extension IncidentStore {
   /// The same rules as ``commit(identity:guarded:build:)``, with the work done once for the
   /// whole chain: under this tool's repository lock, read the tip, let `build` compute every
   /// commit from the tip's tree, refuse if any written path has uncommitted changes, then write
-  /// each commit on top of the previous one (each tree built from the previous tree with
-  /// `git_tree_create_updated`, so only the trees on the written paths are rewritten and
-  /// nothing re-reads the whole tree), move the branch from the old tip to the last commit
+  /// each commit on top of the previous one (each tree made by a ``TreeChain``, which keeps
+  /// one tree builder per folder from one commit to the next, so only the trees on the written
+  /// paths are rewritten and no folder is read again), move the branch from the old tip to the last commit
   /// with one compare-and-swap (retrying from the top when another writer moved it), and
   /// finally write the last version of each written file into the work tree and index. Either
   /// the whole chain lands or none of it: a failure leaves only unreferenced objects. A chain of
   /// ``packThreshold`` commits or more holds its objects in memory and writes them as one pack
-  /// file (``Repository/withObjectsInMemory(_:)``), not as one loose file each.
+  /// file (``Repository/withObjectsInMemory(copying:_:)``, listing exactly the blobs, trees and commits
+  /// it wrote), not as one loose file each.
   ///
   /// - Parameters:
   ///   - identity: author and (unless `GIT_COMMITTER_*` say otherwise) committer.
@@ -64,47 +65,56 @@ extension IncidentStore {
       var commits: [ObjectID] = []
       var signingFailure: IncidentError?
       do {
-        // Long chains: a handle of its own, whose new objects are held in memory and written as
-        // one pack (which also holds the objects the new trees reach, so not for short ones).
+        // Long chains: a handle whose new objects are held in memory and written as one pack
+        // (which also holds the objects the new trees reach, so not for short ones).
         let packed = series.count >= Self.packThreshold && signer == nil
-        let writer = packed ? try Repository.open(at: repository.gitDirectory, search: false) : repository
-        let write = { (body: () throws(GitError) -> Void) throws(GitError) in
-          if packed { try writer.withObjectsInMemory(body) } else { try body() }
-        }
-        try write { () throws(GitError) in
-        var currentTree = tree?.id
-        var parent = tip
-        for pending in series {
-          var updates: [Repository.TreeUpdate] = []
-          for file in pending.files {
-            updates.append(.upsert(path: file.path, blob: try writer.createBlob(file.data)))
-          }
-          let newTree = try writer.createTree(updating: currentTree, with: updates)
-          let author = Signature(
-            name: identity.name, email: identity.email, date: pending.authorDate ?? now)
-          let commit: ObjectID
-          if let signer {
-            let content = try writer.commitBuffer(
-              tree: newTree, parents: parent.map { [$0] } ?? [], author: author,
-              committer: committer, message: pending.message.text)
-            do {
-              commit = try writer.createCommit(
-                content: content, signature: try signer.sign(content, committerEmail: committer.email))
-            } catch let error as IncidentError {
-              signingFailure = error
-              throw GitError(code: .user, function: "sign", message: error.description)
-            } catch {
-              throw error as! GitError
+        func writeChain(_ writer: Repository, _ pack: inout [PackedObject]) throws(GitError) {
+          // One tree builder per folder, kept from one commit's tree to the next.
+          let chain = try TreeChain(repository: writer, reading: repository, base: tree?.id)
+          var parent = tip
+          for pending in series {
+            var files: [(path: String, blob: ObjectID)] = []
+            for file in pending.files {
+              let blob = try writer.createBlob(file.data)
+              files.append((file.path, blob))
+              pack.append(PackedObject(id: blob, path: file.path))
             }
-          } else {
-            commit = try writer.createCommit(
-              tree: newTree, parents: parent.map { [$0] } ?? [], author: author,
-              committer: committer, message: pending.message.text)
+            let (newTree, trees) = try chain.write(files)
+            pack += trees.map { PackedObject(id: $0.id, path: $0.path) }
+            let author = Signature(
+              name: identity.name, email: identity.email, date: pending.authorDate ?? now)
+            let commit: ObjectID
+            if let signer {
+              let content = try writer.commitBuffer(
+                tree: newTree, parents: parent.map { [$0] } ?? [], author: author,
+                committer: committer, message: pending.message.text)
+              do {
+                commit = try writer.createCommit(
+                  content: content, signature: try signer.sign(content, committerEmail: committer.email))
+              } catch let error as IncidentError {
+                signingFailure = error
+                throw GitError(code: .user, function: "sign", message: error.description)
+              } catch {
+                throw error as! GitError
+              }
+            } else {
+              commit = try writer.createCommit(
+                tree: newTree, parents: parent.map { [$0] } ?? [], author: author,
+                committer: committer, message: pending.message.text)
+            }
+            pack.append(PackedObject(id: commit, path: nil))
+            commits.append(commit)
+            parent = commit
           }
-          commits.append(commit)
-          currentTree = newTree
-          parent = commit
         }
+        if packed {
+          // The first commit's parent is read through the in-memory handle.
+          try repository.withObjectsInMemory(copying: tip.map { [$0] } ?? []) {
+            (writer: Repository, pack: inout [PackedObject]) throws(GitError) in try writeChain(writer, &pack)
+          }
+        } else {
+          var unused: [PackedObject] = []
+          try writeChain(repository, &unused)
         }
       } catch {
         if let signingFailure { throw signingFailure }

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// An import of 64 commits or more writes its objects as one pack: exactly the blobs, trees and
+/// commits of the new history, which git's CLI reads back as the records say.
+@Suite("Import as one pack")
+struct ImportPackTests {
+  static let count = 70
+
+  /// Markdown postmortems, each with its own title, times and a two-row timeline table; one has
+  /// a cState track entry, one an escape character (removed, with a warning) and CR LF lines.
+  static func write(_ count: Int, to folder: URL) throws {
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for n in 0..<count {
+      let day = String(format: "2021-%02d-%02d", n / 28 + 1, n % 28 + 1)
+      var text = """
+        ---
+        uuid: pack-\(n)
+        title: "Outage number \(n) of the payment API"
+        start_time: \(day)T08:00:00Z
+        end_time: \(day)T09:30:00Z
+        summary: "Summary of outage \(n)."
+        ---
+
+        # Outage \(n)
+
+        | Time | Event |
+        |------|-------|
+        | \(day) 08:05 | alert \(n) fired |
+        | \(day) 08:40 | rollback \(n) started |
+
+        """
+      if n == 1 { text += "Rollback finished. {{< track \"\(day)T09:10:00Z\" >}}\n" }
+      if n == 2 { text = text.replacingOccurrences(of: "\n", with: "\r\n") + "Escape \u{1B} here\r\n" }
+      try Data(text.utf8).write(to: folder.appendingPathComponent(String(format: "pm-%03d.md", n)))
+    }
+  }
+
+  @Test func aLongImportIsOnePackOfExactlyItsObjects() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let source = box.path("postmortems")
+    try Self.write(Self.count, to: source)
+    let objects = repo.appendingPathComponent(".git/objects")
+    let looseBefore = try Self.looseObjects(objects)
+
+    let r = try box.incident(["import", "markdown", source.path, "--json"], in: repo)
+    #expect(r.status == 0, "\(r.stderr)")
+    let report = try #require(try box.json(r.stdout) as? [String: Any])
+    let imported = try #require(report["imported"] as? [[String: Any]])
+    #expect(imported.count == Self.count)
+    #expect((report["warnings"] as? [String] ?? []).contains { $0.contains("pm-002.md: removed control or bidirectional characters (U+001B)") })
+    #expect(try box.commitCount(in: repo) == Self.count + 1)
+
+    // One pack, no new loose object, and the pack holds exactly the new history: per incident
+    // one commit, its three files and four trees (root, incidents, the year, the incident).
+    #expect(try Self.looseObjects(objects) == looseBefore)
+    let pack = try FileManager.default.contentsOfDirectory(atPath: objects.appendingPathComponent("pack").path)
+    #expect(pack.filter { $0.hasSuffix(".pack") }.count == 1, "\(pack)")
+    let index = try #require(pack.first { $0.hasSuffix(".idx") })
+    let kinds = try box.git(["verify-pack", "-v", objects.appendingPathComponent("pack/\(index)").path], in: repo)
+      .split(separator: "\n").compactMap { line -> Substring? in
+        let fields = line.split(separator: " ")
+        return fields.count >= 3 && fields[0].count == 40 ? fields[1] : nil
+      }
+    #expect(kinds.filter { $0 == "commit" }.count == Self.count)
+    #expect(kinds.filter { $0 == "blob" }.count == 3 * Self.count)
+    #expect(kinds.filter { $0 == "tree" }.count == 4 * Self.count)
+    let fsck = try box.run("/usr/bin/git", ["fsck", "--strict", "--no-dangling"], in: repo, env: [:])
+    #expect(fsck.status == 0 && fsck.stdout.isEmpty && fsck.stderr.isEmpty, "\(fsck.stdout)\(fsck.stderr)")
+    #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+
+    // git log agrees with the records: one commit per incident folder, with its trailers, and
+    // the committed files are the work tree's.
+    let listed = try #require(try box.json(try box.incident(["list", "--json"], in: repo).stdout) as? [[String: Any]])
+    #expect(listed.count == Self.count)
+    for item in imported {
+      let id = try #require(item["id"] as? String)
+      let sourceID = try #require((item["source"] as? [String: String])?["id"])
+      let n = try #require(Int(sourceID.dropFirst("pack-".count)))
+      let folder = "incidents/2021/\(id)"
+      let log = try box.git(["log", "--format=%s%n%(trailers:only,unfold)%x00", "--", folder], in: repo)
+        .split(separator: "\0").map { $0.trimmingCharacters(in: .newlines) }.filter { !$0.isEmpty }
+      #expect(log.count == 1, "\(id): one commit")
+      let message = try #require(log.first)
+      #expect(message.hasPrefix("\(id): imported markdown:pack-\(n): SEV3 outage resolved: Outage number \(n) of the payment API\n"), "\(message)")
+      for trailer in ["Incident: \(id)", "Incident-Change: import", "Incident-Import-Step: declare", "Incident-Source: markdown:pack-\(n)"] {
+        #expect(message.contains(trailer + "\n"), "\(id): \(trailer)")
+      }
+      for file in ["incident.yaml", "timeline.yaml", "postmortem.md"] {
+        let committed = try box.git(["show", "HEAD:\(folder)/\(file)"], in: repo)
+        let onDisk = try String(contentsOf: repo.appendingPathComponent("\(folder)/\(file)"), encoding: .utf8)
+        #expect(committed == onDisk, "\(folder)/\(file)")
+      }
+      let record = try #require(listed.first { $0["id"] as? String == id })
+      #expect(record["title"] as? String == "Outage number \(n) of the payment API")
+      let timeline = try box.git(["show", "HEAD:\(folder)/timeline.yaml"], in: repo)
+      #expect(timeline.contains("text: alert \(n) fired\n") && timeline.contains("text: rollback \(n) started\n"), "\(timeline)")
+      if n == 1 { #expect(timeline.contains("text: Rollback finished.\n"), "\(timeline)") }
+      if n == 2 {
+        let postmortem = try box.git(["show", "HEAD:\(folder)/postmortem.md"], in: repo)
+        #expect(postmortem.contains("Escape  here\n") && !postmortem.contains("\r"), "\(postmortem)")
+      }
+    }
+  }
+
+  /// The loose object files under `objects` (`ab/cdef...`).
+  static func looseObjects(_ objects: URL) throws -> Set<String> {
+    var out = Set<String>()
+    for dir in try FileManager.default.contentsOfDirectory(atPath: objects.path) where dir.count == 2 {
+      for file in try FileManager.default.contentsOfDirectory(atPath: objects.appendingPathComponent(dir).path) {
+        out.insert(dir + file)
+      }
+    }
+    return out
+  }
+}
