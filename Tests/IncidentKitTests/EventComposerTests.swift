@@ -123,6 +123,25 @@ struct EventComposerTests {
     }
   }
 
+  @Test("texts that once read differently: BOMs in values, %TAG with '*', '*' with private use")
+  func foundByTesting() throws {
+    // Yams decodes every scalar with Foundation, which drops one leading U+FEFF.
+    for text in [
+      "title: \"\\uFEFFCheckout\"\n", "\u{FEFF}title: x\n\"\\uFEFFtitle\": again\n",
+      "a: \"\\uFEFF\\uFEFFtwo\"\n", "a: |\n  \u{FEFF}block\n", "a: [\"\\uFEFFx\", \u{FEFF}y]\n",
+      "a: \"\\uFEFF\"\n", "a: \"x\\uFEFF\"\n",
+    ] {
+      try Self.same(Data(text.utf8))
+    }
+    // A '*' in a %TAG prefix breaks the full reader's alias guard: the same error both ways.
+    #expect(!(try Self.same(Data("%TAG !e! tag:example.com,2000:a*b/\n---\nk: v\n".utf8))))
+    #expect(!(try Self.same(Data("%TAG !e! tag:example.com,2000:app/\n---\nk: v\n".utf8))))
+    // '*' with every private-use character: refused both ways.
+    let privateUse = String(String.UnicodeScalarView((0xE000...0xF8FF).compactMap(Unicode.Scalar.init)))
+    #expect(!(try Self.same(Data("a: \"\(privateUse)\"\nb: x * y\n".utf8))))
+    #expect(try Self.same(Data("a: \"\(privateUse)\"\n".utf8)))
+  }
+
   @Test("what the full reader must judge is handed to it, with the same errors and trees")
   func handedOver() throws {
     let texts = [

@@ -53,7 +53,10 @@ extension YAMLReader {
         continue
       case YAML_DOCUMENT_START_EVENT:
         documents += 1
-        if documents > 1 { return .unhandled }
+        // `%TAG` directives: the full reader hides `*` from libyaml, which can make a tag
+        // prefix invalid; let it decide.
+        let directives = event.data.document_start.tag_directives
+        if documents > 1 || directives.start != directives.end { return .unhandled }
         continue
       case YAML_STREAM_END_EVENT:
         guard stack.isEmpty else { return .unhandled }
@@ -66,9 +69,7 @@ extension YAMLReader {
         guard s.anchor == nil, s.tag == nil,
           let style = Node.Scalar.Style(rawValue: numericCast(s.style.rawValue))
         else { return .unhandled }
-        let value =
-          s.length == 0
-          ? "" : String(decoding: UnsafeBufferPointer(start: s.value, count: s.length), as: UTF8.self)
+        let value = Self.string(UnsafeBufferPointer(start: s.value, count: s.length))
         let tag = Tag(s.quoted_implicit == 1 ? .str : .implicit, resolver, constructor)
         finished = .scalar(Node.Scalar(value, tag, style))
       case YAML_SEQUENCE_START_EVENT:
@@ -103,6 +104,16 @@ extension YAMLReader {
         return .unhandled
       }
     }
+  }
+
+  /// A scalar's text as Yams makes it, with Foundation's `String(bytes:encoding: .utf8)`,
+  /// which drops one leading U+FEFF (a byte order mark) from every value.
+  private static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    guard let base = bytes.baseAddress, !bytes.isEmpty else { return "" }
+    if bytes.count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF {
+      return String(decoding: UnsafeBufferPointer(rebasing: bytes[3...]), as: UTF8.self)
+    }
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   /// A mapping or sequence being read.

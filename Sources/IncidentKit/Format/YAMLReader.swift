@@ -72,7 +72,11 @@ public enum YAMLReader {
       do throws(FormatError) {
         let scan = try prescan(bytes, file: file)
         let rest = UnsafeBufferPointer(rebasing: bytes[scan.start...])
-        if !positions, case .document(let root) = composeFromEvents(rest, maxDepth: maxDepth) {
+        // With both `*` and private-use characters, the full reader may refuse a file it
+        // cannot check safely (see `unusedPrivateUseScalar`); so it reads those.
+        if !positions, !(scan.hasAsterisk && scan.hasPrivateUse),
+          case .document(let root) = composeFromEvents(rest, maxDepth: maxDepth)
+        {
           return .success(.composed(root))
         }
         return .success(
@@ -127,6 +131,8 @@ public enum YAMLReader {
   private struct Scan {
     var start: Int
     var hasAsterisk: Bool
+    /// Whether a character from U+E000 to U+F8FF occurs.
+    var hasPrivateUse: Bool
   }
 
   /// A text after the byte scan: already composed from events, or to be parsed by Yams.
@@ -154,6 +160,7 @@ public enum YAMLReader {
     var column = 1
     var atLineStart = true
     var hasAsterisk = false
+    var hasPrivateUse = false
 
     func fail(_ message: String) -> FormatError {
       FormatError(file: file, line: line, column: column, message: message)
@@ -269,10 +276,11 @@ public enum YAMLReader {
       {
         throw fail(controlMessage(value))
       }
+      if value >= 0xE000 && value <= 0xF8FF { hasPrivateUse = true }
       column += 1
       i += length
     }
-    return Scan(start: start, hasAsterisk: hasAsterisk)
+    return Scan(start: start, hasAsterisk: hasAsterisk, hasPrivateUse: hasPrivateUse)
   }
 
   private static func unusedPrivateUseScalar(in text: String, file: String) throws(FormatError)
