@@ -72,15 +72,18 @@ struct EventComposerTests {
       "", "tab\there", "back\\slash", "* star", "&amp", "!bang", "%percent", "@at", "`tick",
     ]
     for (n, text) in texts.enumerated() {
+      // One-line fields hold no line breaks or tabs; free text (summary, note) does.
+      let line = text.isEmpty ? "t" : text.replacingOccurrences(of: "\n", with: " ")
+        .replacingOccurrences(of: "\t", with: " ")
       var incident = Incident(
-        id: IncidentID("INC-20261129-7K3Q")!, title: text.isEmpty ? "t" : text, kind: .outage,
+        id: IncidentID("INC-20261129-7K3Q")!, title: line, kind: .outage,
         severity: "SEV2", status: .active)
       incident.summary = text
-      incident.services = [text, "api"]
+      incident.services = [line, "api"]
       incident.labels = ["l\(n)"]
-      incident.roles = [RoleAssignment(role: "incident_commander", person: text.isEmpty ? "p" : text)]
+      incident.roles = [RoleAssignment(role: "incident_commander", person: line)]
       incident.times.startedAt = Date(timeIntervalSince1970: 1_764_400_000 + Double(n))
-      incident.source = IncidentSource(system: "statuspage", id: text.isEmpty ? "x" : text)
+      incident.source = IncidentSource(system: "statuspage", id: line)
       let data = RecordCodec.encodeIncident(incident)
       #expect(try Self.same(data), "\(String(decoding: data, as: UTF8.self))")
       #expect(try RecordCodec.decodeIncident(data, file: Self.file) == incident)
@@ -205,5 +208,57 @@ struct EventComposerTests {
       if try Self.same(Data(front.utf8)) { composed += 1 }
     }
     #expect(composed > 0)
+  }
+}
+
+/// Hand edits cannot put control characters (terminal escapes) or bidirectional overrides into
+/// what `show` and `list` print: one-line fields hold none, free text only line breaks and tabs.
+@Suite("Control characters in record files")
+struct RecordControlCharacterTests {
+  private static let file = "incidents/2026/INC-20261129-7K3Q/incident.yaml"
+  private static let base = "id: INC-20261129-7K3Q\nkind: outage\nseverity: SEV2\nstatus: active\n"
+
+  private func error(_ text: String) -> FormatError? {
+    do {
+      _ = try RecordCodec.decodeIncident(Data(text.utf8), file: Self.file)
+      return nil
+    } catch {
+      return error
+    }
+  }
+
+  @Test("an escape in the title, a tab in a service, a bidi override in a role are refused with position and field")
+  func oneLineFields() throws {
+    let title = try #require(error(Self.base + "title: \"Checkout \\e[31mred\"\n"))
+    #expect(title.line == 5)
+    #expect(title.column == 8)
+    #expect(title.field == "title")
+    #expect(title.message.contains("U+001B"))
+    let service = try #require(error(Self.base + "title: t\nservices: [api, \"a\\tb\"]\n"))
+    #expect(service.field == "services")
+    #expect(service.message.contains("item 2 contains the control character U+0009"))
+    let person = try #require(error(Self.base + "title: t\nroles:\n  commander: \"Ana \\u202E Lima\"\n"))
+    #expect(person.field == "roles.commander")
+    #expect(person.line == 7)
+    let nul = try #require(error(Self.base + "title: \"Checkout\\0returns\"\n"))
+    #expect(nul.message.contains("U+0000"))
+  }
+
+  @Test("free text keeps line breaks and tabs and refuses other controls")
+  func freeText() throws {
+    let ok = try RecordCodec.decodeIncident(
+      Data((Self.base + "title: t\nsummary: \"line 1\\n\\tline 2\"\n").utf8), file: Self.file)
+    #expect(ok.summary == "line 1\n\tline 2")
+    let bell = try #require(error(Self.base + "title: t\nsummary: \"ding \\a\"\n"))
+    #expect(bell.field == "summary")
+    #expect(bell.message.contains("U+0007"))
+    let timeline = "events:\n- id: e1\n  at: 2026-11-29T10:00:00Z\n  by: Ana\n  type: note\n  text: \"a \\x1b]8;;http://x\\x1b\\\\ b\"\n"
+    do {
+      _ = try RecordCodec.decodeTimeline(Data(timeline.utf8), file: "t.yaml")
+      Issue.record("an escape in a note was read")
+    } catch {
+      #expect(error.field == "events[0].text")
+      #expect(error.line == 6)
+    }
   }
 }

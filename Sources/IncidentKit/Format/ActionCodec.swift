@@ -134,15 +134,8 @@ enum ActionCodec {
 
   // MARK: Helpers
 
-  /// A one-line text field: refused at its position when it holds a control character (line
-  /// breaks and tabs included) or a bidirectional override, the rule the command line applies
-  /// to the same fields (``Lifecycle``; Trojan Source, CVE-2021-42574).
   static func oneLine(_ map: YAMLMap, _ key: String) throws(FormatError) -> String? {
-    guard let text = try map.string(key) else { return nil }
-    if let bad = Lifecycle.forbiddenScalar(in: text, allowed: []) {
-      throw map.error(key, "contains the control character \(bad); a one-line field holds no control characters or bidirectional overrides, remove it")
-    }
-    return text
+    try map.oneLine(key)
   }
 
   static func enumValue<T: RawRepresentable & CaseIterable>(_ map: YAMLMap, _ key: String, _ type: T.Type)

@@ -56,7 +56,7 @@ enum RecordCodec {
     if let expectedID, id != expectedID {
       throw map.error("id", "id \(id) does not match its folder \(expectedID); the id must equal the folder name")
     }
-    let title = try map.requiredString("title")
+    let title = try map.requiredOneLine("title")
     guard !title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
       throw map.error("title", "the title is empty; give the incident a one-line title")
     }
@@ -64,7 +64,7 @@ enum RecordCodec {
     guard let kind = IncidentKind(rawValue: kindText) else {
       throw map.error("kind", "'\(kindText)' is not a kind; expected outage or security")
     }
-    let severity = try map.requiredString("severity")
+    let severity = try map.requiredOneLine("severity")
     if let settings, !settings.severityNames.contains(severity) {
       throw map.error("severity", "severity '\(severity)' is not defined in git-incident.yaml; use one of " + settings.severityNames.joined(separator: ", "))
     }
@@ -79,12 +79,15 @@ enum RecordCodec {
       throw map.error("status", "status \(status.rawValue) does not apply to a \(kind.rawValue) incident")
     }
     var incident = Incident(id: id, title: title, kind: kind, severity: severity, status: status)
-    incident.summary = try map.string("summary")
-    incident.services = try map.strings("services") ?? []
-    incident.labels = try map.strings("labels") ?? []
+    incident.summary = try map.freeText("summary")
+    incident.services = try map.oneLineList("services") ?? []
+    incident.labels = try map.oneLineList("labels") ?? []
     if let roles = try map.map("roles") {
       for key in roles.keys {
-        guard let person = try roles.string(key), !person.isEmpty else {
+        if let bad = Lifecycle.forbiddenScalar(in: key, allowed: []) {
+          throw roles.error(key, "the role name contains the control character \(bad); a role name is one line of text, remove it")
+        }
+        guard let person = try roles.oneLine(key), !person.isEmpty else {
           throw roles.error(key, "role \(key) has no person; give a name or remove the role")
         }
         incident.roles.append(RoleAssignment(role: key, person: person))
@@ -96,11 +99,11 @@ enum RecordCodec {
     if checkOrder, let v = incident.times.firstOrderViolation() {
       throw map.error(v.later, "\(v.later) (\(RFC3339.format(v.laterAt))) is before \(v.earlier) (\(RFC3339.format(v.earlierAt))); times must stay in order: started <= detected <= acknowledged <= mitigated/contained <= eradicated <= resolved <= review <= closed")
     }
-    incident.declinedReason = try map.string("declined_reason")
-    incident.declaredBy = try map.string("declared_by")
+    incident.declinedReason = try map.freeText("declined_reason")
+    incident.declaredBy = try map.oneLine("declared_by")
     if let source = try map.map("source") {
       incident.source = IncidentSource(
-        system: try source.requiredString("system"), id: try source.requiredString("id"))
+        system: try source.requiredOneLine("system"), id: try source.requiredOneLine("id"))
     }
     incident.extra = map.unknownPairs(known: incidentKeySet).map {
       ExtraField(key: $0.key, value: $0.value)
@@ -175,21 +178,21 @@ enum RecordCodec {
     var timeline = Timeline()
     var seen = Set<String>()
     for event in try map.maps("events") ?? [] {
-      let id = try event.requiredString("id")
+      let id = try event.requiredOneLine("id")
       guard seen.insert(id).inserted else {
         throw event.error("id", "event id \(id) appears twice; each event needs its own id")
       }
       guard let at = try event.time("at") else {
         throw event.error(nil, "the event has no time; add at: \"2026-11-29T10:42:00Z\"")
       }
-      var e = TimelineEvent(at: at, by: try event.string("by") ?? "", type: try event.requiredString("type"))
+      var e = TimelineEvent(at: at, by: try event.oneLine("by") ?? "", type: try event.requiredOneLine("type"))
       e.id = id
-      e.text = try event.string("text")
-      e.from = try event.string("from")
-      e.to = try event.string("to")
-      e.role = try event.string("role")
-      e.audience = try event.string("audience")
-      e.reason = try event.string("reason")
+      e.text = try event.freeText("text")
+      e.from = try event.oneLine("from")
+      e.to = try event.oneLine("to")
+      e.role = try event.oneLine("role")
+      e.audience = try event.oneLine("audience")
+      e.reason = try event.freeText("reason")
       e.extra = event.unknownPairs(known: eventKeySet).map { ExtraField(key: $0.key, value: $0.value) }
       timeline.events.append(e)
     }
@@ -340,5 +343,48 @@ enum RecordCodec {
           "policy.required_postmortem_sections: sections `postmortem check` requires filled.",
         ]
       ).utf8)
+  }
+}
+
+extension YAMLMap {
+  /// A one-line text field: refused at its position when it holds a control character (line
+  /// breaks and tabs included) or a bidirectional override, the rule the command line applies
+  /// to the same fields (``Lifecycle``; Trojan Source, CVE-2021-42574). A hand edit cannot put
+  /// a terminal escape sequence into what `show` and `list` print.
+  func oneLine(_ key: String) throws(FormatError) -> String? {
+    guard let text = try string(key) else { return nil }
+    if let bad = Lifecycle.forbiddenScalar(in: text, allowed: []) {
+      throw error(key, "contains the control character \(bad); a one-line field holds no control characters or bidirectional overrides, remove it")
+    }
+    return text
+  }
+
+  /// A one-line field that must be present.
+  func requiredOneLine(_ key: String) throws(FormatError) -> String {
+    guard let text = try oneLine(key) else {
+      throw error(key, "required field is missing; add it as `\(key): <text>`")
+    }
+    return text
+  }
+
+  /// A list of one-line texts (``oneLine(_:)`` for each item).
+  func oneLineList(_ key: String) throws(FormatError) -> [String]? {
+    guard let items = try strings(key) else { return nil }
+    for (index, text) in items.enumerated() {
+      if let bad = Lifecycle.forbiddenScalar(in: text, allowed: []) {
+        throw error(key, "item \(index + 1) contains the control character \(bad); a one-line field holds no control characters or bidirectional overrides, remove it")
+      }
+    }
+    return items
+  }
+
+  /// Free text (a summary, a note): line breaks and tabs are fine, other control characters and
+  /// bidirectional overrides are refused at the field's position, as on the command line.
+  func freeText(_ key: String) throws(FormatError) -> String? {
+    guard let text = try string(key) else { return nil }
+    if let bad = Lifecycle.forbiddenScalar(in: text, allowed: ["\n", "\t"]) {
+      throw error(key, "contains the control character \(bad); free text may hold line breaks and tabs but no other control characters or bidirectional overrides, remove it")
+    }
+    return text
   }
 }

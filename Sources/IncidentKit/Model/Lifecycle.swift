@@ -371,6 +371,21 @@ public enum Lifecycle {
   /// The first scalar of `text` that is a control character (other than those in `allowed`) or
   /// a bidirectional control, described for an error message.
   static func forbiddenScalar(in text: String, allowed: Set<Unicode.Scalar>) -> String? {
+    // Most text has none: look for their UTF-8 forms first (C0 and DEL are single bytes, C1 is
+    // C2 80-9F, the bidirectional controls are E2 80 AA-AE and E2 81 A6-A9).
+    var suspect = false
+    var previous: (UInt8, UInt8) = (0, 0)
+    for byte in text.utf8 {
+      if byte < 0x20 || byte == 0x7F || (previous.1 == 0xC2 && byte >= 0x80 && byte <= 0x9F)
+        || (previous == (0xE2, 0x80) && byte >= 0xAA && byte <= 0xAE)
+        || (previous == (0xE2, 0x81) && byte >= 0xA6 && byte <= 0xA9)
+      {
+        suspect = true
+        break
+      }
+      previous = (previous.1, byte)
+    }
+    guard suspect else { return nil }
     for scalar in text.unicodeScalars where !allowed.contains(scalar) {
       if scalar.properties.generalCategory == .control || bidiControls.contains(scalar.value) {
         return String(format: "U+%04X", scalar.value)
