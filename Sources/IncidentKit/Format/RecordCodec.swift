@@ -26,6 +26,18 @@ enum RecordCodec {
     _ data: Data, file: String, expectedID: IncidentID? = nil, settings: Settings? = nil,
     checkOrder: Bool = true
   ) throws(FormatError) -> Incident {
+    // Records as the tool writes them: straight from libyaml's events, no node tree.
+    if let flat = FlatRecord.read(data, file: file, known: incidentKeySet) {
+      if let incident = try? decodeIncident(
+        fields: flat, expectedID: expectedID, settings: settings, checkOrder: checkOrder)
+      {
+        return incident
+      }
+      // The same error again, with its line and column.
+      return try decodeIncident(
+        data, file: file, expectedID: expectedID, settings: settings, checkOrder: checkOrder,
+        positions: true)
+    }
     do {
       return try decodeIncident(
         data, file: file, expectedID: expectedID, settings: settings, checkOrder: checkOrder,
@@ -40,7 +52,7 @@ enum RecordCodec {
 
   /// Parses `incident.yaml`, with node positions only when `positions` is true (see
   /// ``YAMLReader/parse(_:file:maxDepth:positions:)``).
-  private static func decodeIncident(
+  static func decodeIncident(
     _ data: Data, file: String, expectedID: IncidentID?, settings: Settings?,
     checkOrder: Bool, positions: Bool
   ) throws(FormatError) -> Incident {
@@ -49,6 +61,18 @@ enum RecordCodec {
                         message: "the file is empty; expected a mapping with id, title, kind, severity and status")
     }
     let map = try YAMLMap(root, file: file)
+    var incident = try decodeIncident(
+      fields: map, expectedID: expectedID, settings: settings, checkOrder: checkOrder)
+    incident.extra = map.unknownPairs(known: incidentKeySet).map {
+      ExtraField(key: $0.key, value: $0.value)
+    }
+    return incident
+  }
+
+  /// Reads and checks the known fields of `incident.yaml` (unknown keys are the caller's).
+  private static func decodeIncident<Fields: RecordFields>(
+    fields map: Fields, expectedID: IncidentID?, settings: Settings?, checkOrder: Bool
+  ) throws(FormatError) -> Incident {
     let idText = try map.requiredString("id")
     guard let id = IncidentID(idText) else {
       throw map.error("id", "'\(idText)' is not a valid incident ID; expected the form INC-20261129-7K3Q")
@@ -104,9 +128,6 @@ enum RecordCodec {
     if let source = try map.map("source") {
       incident.source = IncidentSource(
         system: try source.requiredOneLine("system"), id: try source.requiredOneLine("id"))
-    }
-    incident.extra = map.unknownPairs(known: incidentKeySet).map {
-      ExtraField(key: $0.key, value: $0.value)
     }
     return incident
   }
@@ -346,45 +367,3 @@ enum RecordCodec {
   }
 }
 
-extension YAMLMap {
-  /// A one-line text field: refused at its position when it holds a control character (line
-  /// breaks and tabs included) or a bidirectional override, the rule the command line applies
-  /// to the same fields (``Lifecycle``; Trojan Source, CVE-2021-42574). A hand edit cannot put
-  /// a terminal escape sequence into what `show` and `list` print.
-  func oneLine(_ key: String) throws(FormatError) -> String? {
-    guard let text = try string(key) else { return nil }
-    if let bad = Lifecycle.forbiddenScalar(in: text, allowed: []) {
-      throw error(key, "contains the control character \(bad); a one-line field holds no control characters or bidirectional overrides, remove it")
-    }
-    return text
-  }
-
-  /// A one-line field that must be present.
-  func requiredOneLine(_ key: String) throws(FormatError) -> String {
-    guard let text = try oneLine(key) else {
-      throw error(key, "required field is missing; add it as `\(key): <text>`")
-    }
-    return text
-  }
-
-  /// A list of one-line texts (``oneLine(_:)`` for each item).
-  func oneLineList(_ key: String) throws(FormatError) -> [String]? {
-    guard let items = try strings(key) else { return nil }
-    for (index, text) in items.enumerated() {
-      if let bad = Lifecycle.forbiddenScalar(in: text, allowed: []) {
-        throw error(key, "item \(index + 1) contains the control character \(bad); a one-line field holds no control characters or bidirectional overrides, remove it")
-      }
-    }
-    return items
-  }
-
-  /// Free text (a summary, a note): line breaks and tabs are fine, other control characters and
-  /// bidirectional overrides are refused at the field's position, as on the command line.
-  func freeText(_ key: String) throws(FormatError) -> String? {
-    guard let text = try string(key) else { return nil }
-    if let bad = Lifecycle.forbiddenScalar(in: text, allowed: ["\n", "\t"]) {
-      throw error(key, "contains the control character \(bad); free text may hold line breaks and tabs but no other control characters or bidirectional overrides, remove it")
-    }
-    return text
-  }
-}

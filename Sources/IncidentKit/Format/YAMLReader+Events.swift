@@ -69,7 +69,7 @@ extension YAMLReader {
         guard s.anchor == nil, s.tag == nil,
           let style = Node.Scalar.Style(rawValue: numericCast(s.style.rawValue))
         else { return .unhandled }
-        let value = Self.string(UnsafeBufferPointer(start: s.value, count: s.length))
+        let value = Self.scalarString(UnsafeBufferPointer(start: s.value, count: s.length))
         let tag = Tag(s.quoted_implicit == 1 ? .str : .implicit, resolver, constructor)
         finished = .scalar(Node.Scalar(value, tag, style))
       case YAML_SEQUENCE_START_EVENT:
@@ -108,7 +108,7 @@ extension YAMLReader {
 
   /// A scalar's text as Yams makes it, with Foundation's `String(bytes:encoding: .utf8)`,
   /// which drops one leading U+FEFF (a byte order mark) from every value.
-  private static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+  static func scalarString(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
     guard let base = bytes.baseAddress, !bytes.isEmpty else { return "" }
     if bytes.count >= 3, base[0] == 0xEF, base[1] == 0xBB, base[2] == 0xBF {
       return String(decoding: UnsafeBufferPointer(rebasing: bytes[3...]), as: UTF8.self)

@@ -126,6 +126,15 @@ public enum YAMLReader {
 
   // MARK: - Byte scan
 
+  /// The text after the byte scan (without a byte order mark), for readers that compose it
+  /// themselves (``FlatRecord``); nil when the scan refuses it, or when it holds both `*` and
+  /// private-use characters, which only the full reader judges.
+  static func checkedText(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+    guard let scan = try? prescan(bytes, file: ""), !(scan.hasAsterisk && scan.hasPrivateUse)
+    else { return nil }
+    return UnsafeBufferPointer(rebasing: bytes[scan.start...])
+  }
+
   /// What the byte scan found: where the text starts (after a byte order mark) and whether it
   /// holds a `*`.
   private struct Scan {

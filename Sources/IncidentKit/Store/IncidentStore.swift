@@ -206,24 +206,29 @@ public final class IncidentStore {
       folders.sort { $0.id < $1.id }
       cache.add(listing: incidentsEntry.id, folders.map { ($0.id.rawValue, CacheKey($0.tree)) })
     }
-    var live: [RecordCache.Kind: Set<CacheKey>] = [
-      .incident: [], .timeline: [], .folder: [], .listing: [CacheKey(incidentsEntry.id)],
-    ]
+    // What the snapshot keeps if it is rewritten; collected as lists (cheap) and made sets
+    // only then, since a warm `list` rewrites nothing.
+    var liveFolders: [CacheKey] = []
+    var liveTimelines: [CacheKey] = []
+    var liveIncidents: [CacheKey] = []
+    liveFolders.reserveCapacity(folders.count)
+    liveTimelines.reserveCapacity(folders.count)
+    liveIncidents.reserveCapacity(folders.count)
     // First what the cache knows; the rest is read and parsed afterwards, in parallel.
     var found: [Incident?] = Array(repeating: nil, count: folders.count)
     var misses: [ParallelRead.Item] = []
     for (n, (id, folderID)) in folders.enumerated() {
-      live[.folder]!.insert(CacheKey(folderID))
+      liveFolders.append(CacheKey(folderID))
       guard let folder = cache.folder(folderID) else {
         misses.append(ParallelRead.Item(slot: n, id: id, folder: folderID, blob: nil))
         continue
       }
-      if let t = folder.timeline { live[.timeline]!.insert(t) }
+      if let t = folder.timeline { liveTimelines.append(t) }
       guard let blobKey = folder.incident else {
         misses.append(ParallelRead.Item(slot: n, id: id, folder: folderID, blob: nil))
         continue
       }
-      live[.incident]!.insert(blobKey)
+      liveIncidents.append(blobKey)
       if let hit = cache.incident(blobKey.objectID), Self.usable(hit, as: id, with: settings) {
         found[n] = hit
       } else {
@@ -234,8 +239,8 @@ public final class IncidentStore {
     for (item, result) in zip(misses, ParallelRead.run(misses, in: repository, settings: settings)) {
       if let folder = result.folder {
         cache.add(folder: item.folder, folder)
-        if let t = folder.timeline { live[.timeline]!.insert(t) }
-        if let key = folder.incident { live[.incident]!.insert(key) }
+        if let t = folder.timeline { liveTimelines.append(t) }
+        if let key = folder.incident { liveIncidents.append(key) }
       }
       switch result.incident {
       case .success(let incident)?:
@@ -263,7 +268,10 @@ public final class IncidentStore {
       }
     }
     if cache.hasUnsaved || cache.snapshotNeedsRewrite || cache.journalSize > 0 {
-      cache.writeSnapshot(keeping: live)
+      cache.writeSnapshot(keeping: [
+        .incident: Set(liveIncidents), .timeline: Set(liveTimelines), .folder: Set(liveFolders),
+        .listing: [CacheKey(incidentsEntry.id)],
+      ])
     }
     return (out, problems)
   }
