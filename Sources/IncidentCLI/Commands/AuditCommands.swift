@@ -5,6 +5,7 @@ import IncidentKit
 extension GitIncident {
   struct Blame: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "blame",
       abstract: "Show who last set each field of an incident, in which commit and when.",
       discussion: """
         Fields: title, kind, severity, status, summary, services, labels, roles.<role> \
@@ -39,6 +40,7 @@ extension GitIncident {
 
   struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "audit",
       abstract: "Check every commit that touched records; exit 1 on any violation (for CI).",
       discussion: """
         Checks that each changed record file parses and is valid, status moves are legal and \

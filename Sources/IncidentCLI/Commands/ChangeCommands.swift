@@ -5,6 +5,7 @@ import IncidentKit
 extension GitIncident {
   struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "init",
       abstract: "Make the current folder (or -C) an incident repository.",
       discussion: "Creates the git repository when there is none, writes git-incident.yaml with severities SEV1-SEV5, and commits.")
 
@@ -19,6 +20,7 @@ extension GitIncident {
 
   struct Declare: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "declare",
       abstract: "Declare a new incident; prints its ID alone on standard output.",
       discussion: """
         The incident starts reported, or active when a commander is given.
@@ -52,6 +54,7 @@ extension GitIncident {
 
   struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "status",
       abstract: "Move an incident to a new status.",
       discussion: """
         Order: reported, active, mitigated (outage) / contained and eradicated (security), resolved, review, closed. \
@@ -75,6 +78,7 @@ extension GitIncident {
 
   struct Reopen: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "reopen",
       abstract: "Move a resolved, review or closed incident back to active.")
 
     @OptionGroup var global: GlobalOptions
@@ -89,7 +93,8 @@ extension GitIncident {
   }
 
   struct Severity: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Change an incident's severity.")
+    static let configuration = CommandConfiguration(
+      commandName: "severity", abstract: "Change an incident's severity.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Incident ID, its last part, or a unique prefix.") var id: String
@@ -104,6 +109,7 @@ extension GitIncident {
 
   struct Assign: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "assign",
       abstract: "Give a role to a person; a taken role is handed over.",
       discussion: "Roles: commander, deputy, scribe, communications, operations, or a custom lower-case name. Assigning a commander makes a reported incident active.")
 
@@ -120,7 +126,8 @@ extension GitIncident {
   }
 
   struct Note: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Add a note to an incident's timeline.")
+    static let configuration = CommandConfiguration(
+      commandName: "note", abstract: "Add a note to an incident's timeline.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Incident ID, its last part, or a unique prefix.") var id: String
@@ -134,7 +141,8 @@ extension GitIncident {
   }
 
   struct Update: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Record a stakeholder update.")
+    static let configuration = CommandConfiguration(
+      commandName: "update", abstract: "Record a stakeholder update.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Incident ID, its last part, or a unique prefix.") var id: String

@@ -5,6 +5,7 @@ import IncidentKit
 extension GitIncident {
   struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "import",
       abstract: "Import incidents from Statuspage, VERIS or Markdown postmortems.",
       discussion: """
         Each imported incident keeps source: {system, id}; a source already in the repository is \
@@ -56,6 +57,7 @@ struct ImportArguments: ParsableArguments {
 extension GitIncident.Import {
   struct Statuspage: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "statuspage",
       abstract: "Import Atlassian Statuspage incident JSON, replaying each update as a commit.",
       discussion: "Statuses: investigating and identified -> active, monitoring -> mitigated, resolved -> resolved, postmortem -> review. Impact: critical -> 1st severity level, major -> 2nd, minor -> 3rd, none -> 5th. Each update is one commit whose author date is the update's display_at.")
     @OptionGroup var arguments: ImportArguments
@@ -64,6 +66,7 @@ extension GitIncident.Import {
 
   struct Veris: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "veris",
       abstract: "Import VERIS JSON as security incidents (one commit each).",
       discussion: "Actors, actions, assets, attributes, victim and the source IDs are kept in a veris block of incident.yaml.")
     @OptionGroup var arguments: ImportArguments
@@ -72,6 +75,7 @@ extension GitIncident.Import {
 
   struct Markdown: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "markdown",
       abstract: "Import Markdown postmortems (with or without YAML front matter) as resolved incidents with their postmortem.md.")
     @OptionGroup var arguments: ImportArguments
     func run() throws { try arguments.run(.markdown) }

@@ -5,6 +5,7 @@ import IncidentKit
 extension GitIncident {
   struct Postmortem: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "postmortem",
       abstract: "Write, check, review and publish an incident's blameless postmortem.",
       discussion: """
         Front matter status: draft -> in-review -> approved -> published. Each command is one commit \
@@ -20,6 +21,7 @@ extension GitIncident {
 
     struct New: ParsableCommand {
       static let configuration = CommandConfiguration(
+      commandName: "new",
         abstract: "Write postmortem.md from templates/postmortem.md, prefilled from the record.",
         discussion: "Prefills title, severity, services, times and durations (UTC), responders with their roles and the timeline. Only for resolved (or later) incidents unless --force.")
 
@@ -35,6 +37,7 @@ extension GitIncident {
 
     struct Check: ParsableCommand {
       static let configuration = CommandConfiguration(
+      commandName: "check",
         abstract: "List a postmortem's problems with line numbers; exit 1 when it fails.",
         discussion: """
           Errors: a required section missing, empty or holding template placeholder text; no action \
@@ -77,6 +80,7 @@ extension GitIncident {
 
     struct Approve: ParsableCommand {
       static let configuration = CommandConfiguration(
+      commandName: "approve",
         abstract: "Approve the postmortem as yourself (not as one of its authors).",
         discussion: "The commit's author is the approver; it carries an Approved-by: trailer. The status becomes approved once policy.approvals_required approvals are in.")
 
@@ -92,6 +96,7 @@ extension GitIncident {
 
     struct Publish: ParsableCommand {
       static let configuration = CommandConfiguration(
+      commandName: "publish",
         abstract: "Publish an approved postmortem that passes check.")
 
       @OptionGroup var global: GlobalOptions
@@ -106,6 +111,7 @@ extension GitIncident {
 
   struct Action: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "action",
       abstract: "Add, complete, reopen or edit an incident's action items (actions.yaml).",
       discussion: """
         An item is named <incident>/<action>, like 7K3Q/A7K3Q (any case), or by its action ID alone. \
@@ -116,7 +122,8 @@ extension GitIncident {
       subcommands: [Add.self, Done.self, Reopen.self, Edit.self])
 
     struct Add: ParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Add an action item; prints its reference (<ID>/<action>).")
+      static let configuration = CommandConfiguration(
+      commandName: "add", abstract: "Add an action item; prints its reference (<ID>/<action>).")
 
       @OptionGroup var global: GlobalOptions
       @Argument(help: "Incident ID, its last part, or a unique prefix.") var id: String
@@ -137,7 +144,8 @@ extension GitIncident {
     }
 
     struct Done: ParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Mark an action item done.")
+      static let configuration = CommandConfiguration(
+      commandName: "done", abstract: "Mark an action item done.")
       @OptionGroup var global: GlobalOptions
       @Argument(help: "<incident>/<action>, like 7K3Q/A7K3Q.") var reference: String
 
@@ -147,7 +155,8 @@ extension GitIncident {
     }
 
     struct Reopen: ParsableCommand {
-      static let configuration = CommandConfiguration(abstract: "Mark a done action item open again.")
+      static let configuration = CommandConfiguration(
+      commandName: "reopen", abstract: "Mark a done action item open again.")
       @OptionGroup var global: GlobalOptions
       @Argument(help: "<incident>/<action>, like 7K3Q/A7K3Q.") var reference: String
 
@@ -158,6 +167,7 @@ extension GitIncident {
 
     struct Edit: ParsableCommand {
       static let configuration = CommandConfiguration(
+      commandName: "edit",
         abstract: "Change an action item's fields.",
         discussion: "An empty value clears --owner, --due or --link (--owner \"\").")
       @OptionGroup var global: GlobalOptions
@@ -184,6 +194,7 @@ extension GitIncident {
 
   struct Actions: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "actions",
       abstract: "List action items across all incidents, sorted by due date.",
       discussion: """
         An item is overdue when it is open and its due date is before today's UTC date. --owner \
@@ -241,6 +252,7 @@ extension GitIncident {
 
     struct Done: ParsableCommand {
       static let configuration = CommandConfiguration(
+      commandName: "done",
         abstract: "Mark a playbook task done (Incident-Change: edit, Incident-Task: T<n>).",
         discussion: "Example: git incident task done 7K3Q/T3")
       @OptionGroup var global: GlobalOptions
@@ -254,6 +266,7 @@ extension GitIncident {
 
   struct Due: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "due",
       abstract: "List active incidents whose stakeholder update is overdue.",
       discussion: "The interval per severity is policy.update_interval_minutes in git-incident.yaml (default SEV1 30, SEV2 60). Without any update, the clock starts at declaration.")
 

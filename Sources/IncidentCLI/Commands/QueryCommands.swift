@@ -28,7 +28,8 @@ struct DateBound: ExpressibleByArgument {
 
 extension GitIncident {
   struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show an incident and its timeline.")
+    static let configuration = CommandConfiguration(
+      commandName: "show", abstract: "Show an incident and its timeline.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Incident ID, its last part, or a unique prefix.") var id: String
@@ -44,6 +45,7 @@ extension GitIncident {
 
   struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "list",
       abstract: "List incidents, newest first.",
       discussion: "--since/--until compare the time an incident was declared (reported_at). Filters of different kinds combine with AND; a repeated filter matches any of its values.")
 
@@ -96,6 +98,7 @@ extension GitIncident {
 
   struct History: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "history",
       abstract: "Show an incident's commits, oldest first, as the changes they made.")
 
     @OptionGroup var global: GlobalOptions

@@ -6,6 +6,7 @@ import IncidentKit
 extension GitIncident {
   struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
+      commandName: "sync",
       abstract: "Fetch, merge the records field by field, and push.",
       discussion: """
         Fetches the remote's branch, then fast-forwards or makes one merge commit \
