@@ -2,9 +2,10 @@ import Foundation
 import IncidentKit
 
 // incident-bench: times the release `git-incident` against git's own CLI on generated
-// repositories. Usage:
-//   swift build -c release && swift run -c release incident-bench [--sizes 1000,10000]
-//     [--runs N] [--json] [--keep] [--workdir DIR] [--binary PATH]
+// repositories. Usage (README "Benchmark"):
+//   swift build -c release --static-swift-stdlib
+//   "$(swift build -c release --static-swift-stdlib --show-bin-path)/incident-bench"
+//     [--sizes 1000,10000] [--runs N] [--json] [--keep] [--workdir DIR] [--binary PATH]
 
 struct Options {
   var sizes = [1000, 10000]
@@ -133,7 +134,7 @@ final class Bench {
     self.options = options
     tool = options.binary ?? ownDirectory() + "/git-incident"
     guard FileManager.default.isExecutableFile(atPath: tool) else {
-      throw BenchError("no git-incident at \(tool); run `swift build -c release` first (or pass --binary)")
+      throw BenchError("no git-incident at \(tool); run `swift build -c release --static-swift-stdlib` first (or pass --binary)")
     }
     root = options.workdir ?? NSTemporaryDirectory() + "incident-bench-\(getpid())"
     scratch = root + "/scratch"
