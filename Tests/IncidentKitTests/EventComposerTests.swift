@@ -143,6 +143,16 @@ struct EventComposerTests {
     let privateUse = String(String.UnicodeScalarView((0xE000...0xF8FF).compactMap(Unicode.Scalar.init)))
     #expect(!(try Self.same(Data("a: \"\(privateUse)\"\nb: x * y\n".utf8))))
     #expect(try Self.same(Data("a: \"\(privateUse)\"\n".utf8)))
+    // A private-use character written as an escape, with a '*' elsewhere: it stays itself.
+    for text in [
+      "title: \"\\uE000x\"\nsummary: a*b\n", "# a*b\ntitle: \"\\U0000E000x\"\n",
+      "title: \"\\uE000x\"\nzzz: a*b\n",
+    ] {
+      try Self.same(Data(text.utf8))
+      let map = try YAMLMap(
+        try #require(try YAMLReader.parse(Data(text.utf8), file: Self.file)), file: Self.file)
+      #expect(try map.string("title") == "\u{E000}x")
+    }
   }
 
   @Test("what the full reader must judge is handed to it, with the same errors and trees")

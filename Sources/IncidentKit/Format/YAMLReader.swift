@@ -140,7 +140,8 @@ public enum YAMLReader {
   private struct Scan {
     var start: Int
     var hasAsterisk: Bool
-    /// Whether a character from U+E000 to U+F8FF occurs.
+    /// Whether a character from U+E000 to U+F8FF occurs, or a `\u` or `\U` escape (which may
+    /// write one).
     var hasPrivateUse: Bool
   }
 
@@ -218,6 +219,11 @@ public enum YAMLReader {
           continue
         case UInt8(ascii: "*"):
           hasAsterisk = true
+        case UInt8(ascii: "\\"):
+          // `\uE000` in a double-quoted string is a private-use character too.
+          if i + 1 < n, b[i + 1] == UInt8(ascii: "u") || b[i + 1] == UInt8(ascii: "U") {
+            hasPrivateUse = true
+          }
         case 0x09:
           break
         case 0x00..<0x20, 0x7F:
@@ -298,6 +304,17 @@ public enum YAMLReader {
     var used = Set<UInt32>()
     for scalar in text.unicodeScalars where (0xE000...0xF8FF).contains(scalar.value) {
       used.insert(scalar.value)
+    }
+    // And those written as escapes (`"\uE000"`, `"\U0000E000"`), which the parser turns into
+    // the character: the marker must not be one of them, or they would come back as `*`.
+    let scalars = Array(text.unicodeScalars)
+    for (i, scalar) in scalars.enumerated() where scalar == "\\" && i + 1 < scalars.count {
+      let width = scalars[i + 1] == "u" ? 4 : scalars[i + 1] == "U" ? 8 : 0
+      guard width > 0, i + 1 + width < scalars.count else { continue }
+      let hex = String(String.UnicodeScalarView(scalars[(i + 2)...(i + 1 + width)]))
+      if let value = UInt32(hex, radix: 16), (0xE000...0xF8FF).contains(value) {
+        used.insert(value)
+      }
     }
     for value in UInt32(0xE000)...0xF8FF where !used.contains(value) {
       if let scalar = Unicode.Scalar(value) { return scalar }
