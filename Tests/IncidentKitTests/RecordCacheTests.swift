@@ -195,6 +195,12 @@ struct WorkTreeFileTests {
     umask(mask)
     let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
     #expect(mode == 0o666 & ~Int(mask))
+    // Folders are made as git makes them: 0777 less the umask, every missing level.
+    for level in [folder, dir.path + "/incidents/2026", dir.path + "/incidents"] {
+      let folderMode = (try FileManager.default.attributesOfItem(atPath: level)[.posixPermissions] as? Int) ?? -1
+      #expect(folderMode == 0o777 & ~Int(mask))
+    }
+    try WorkTreeFile.makeFolders(folder)  // existing: fine
     #expect(throws: WorkTreeFile.Failure.self) {
       try WorkTreeFile.write(Data(), to: path + "/not-a-folder/x")
     }

@@ -51,7 +51,7 @@ struct ImportText {
       }
     }
     if found { noteField(field) }
-    return String(out).trimmingCharacters(in: .whitespaces)
+    return String(out).trimmingWhitespace
   }
 
   /// `text` as free text: CR LF and a lone CR become LF, forbidden characters are removed.

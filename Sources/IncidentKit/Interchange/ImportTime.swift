@@ -74,7 +74,7 @@ enum ImportTime {
   ///
   /// - Returns: nil when the text is not a valid date (month 13, 31 February, hour 24 ...).
   static func parse(_ raw: String, zone: TimeZone) -> Parsed? {
-    let text = raw.trimmingCharacters(in: .whitespaces)
+    let text = raw.trimmingWhitespace
     if let d = RFC3339.parse(text) { return Parsed(date: d, hadZone: true) }
     let normalized = text.replacingOccurrences(of: " ", with: "T")
     if let d = RFC3339.parse(normalized) { return Parsed(date: d, hadZone: true) }

@@ -119,7 +119,7 @@ enum MarkdownImporter {
             if let why = checker.check(parsed, text: when, field: "line \(lineNumber)", warnings: &warnings) {
               return problem("line \(lineNumber)", why)
             }
-            var note = trimmed.replacingCharacters(in: marker, with: "").trimmingCharacters(in: .whitespaces)
+            var note = trimmed.replacingCharacters(in: marker, with: "").trimmingWhitespace
             if note.isEmpty { note = previous }
             if !note.isEmpty { notes.append((parsed.date, note)) }
           }
@@ -133,7 +133,7 @@ enum MarkdownImporter {
     var title = string("title")
     if title == nil {
       for line in body.split(separator: "\n") where line.hasPrefix("# ") {
-        title = line.dropFirst(2).trimmingCharacters(in: .whitespaces)
+        title = line.dropFirst(2).trimmingWhitespace
         break
       }
     }
@@ -144,7 +144,7 @@ enum MarkdownImporter {
         var sentence = paragraph.prefix { $0 != "." && $0 != "!" && $0 != "?" }
         if sentence.count > 100 { sentence = sentence.prefix(99) + "…" }
         let company = string("company")
-        title = (company.map { "\($0): " } ?? "") + String(sentence).trimmingCharacters(in: .whitespaces)
+        title = (company.map { "\($0): " } ?? "") + String(sentence).trimmingWhitespace
       }
     }
     if title == nil || title!.isEmpty { title = (fileName as NSString).deletingPathExtension }
@@ -289,7 +289,7 @@ enum MarkdownImporter {
     }
     let text = paragraph.joined(separator: " ")
       .replacingOccurrences(of: #"\{\{<[^}]*>\}\}"#, with: "", options: .regularExpression)
-      .trimmingCharacters(in: .whitespaces)
+      .trimmingWhitespace
     return text.isEmpty ? nil : text
   }
 }

@@ -12,6 +12,26 @@ enum WorkTreeFile {
     var description: String
   }
 
+  /// Creates `folder` and its missing parents with `mkdir(2)` (mode 0777 less the umask, as git
+  /// does), as `mkdir -p`; an existing folder is fine.
+  ///
+  /// - Throws: ``Failure`` naming the folder and the system's reason.
+  static func makeFolders(_ folder: String) throws(Failure) {
+    if mkdir(folder, 0o777) == 0 { return }
+    var reason = errno
+    if reason == ENOENT {
+      let parent = (folder as NSString).deletingLastPathComponent
+      if !parent.isEmpty, parent != folder {
+        try makeFolders(parent)
+        if mkdir(folder, 0o777) == 0 { return }
+        reason = errno
+      }
+    }
+    var st = stat()
+    if reason == EEXIST, stat(folder, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { return }
+    throw Failure(description: "cannot create \(folder): \(String(cString: strerror(reason)))")
+  }
+
   /// Writes `data` to `path`, creating missing folders.
   ///
   /// - Throws: ``Failure`` naming the system call and reason (`open: Permission denied`).
@@ -20,11 +40,7 @@ enum WorkTreeFile {
     let temporary = "\(folder)/.\((path as NSString).lastPathComponent).git-incident-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     var fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
     if fd < 0 && errno == ENOENT {
-      do {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-      } catch {
-        throw Failure(description: "cannot create \(folder): \(error.localizedDescription)")
-      }
+      try makeFolders(folder)
       fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
     }
     guard fd >= 0 else { throw Failure(description: "open: \(String(cString: strerror(errno)))") }
