@@ -106,6 +106,33 @@ struct ImportPackTests {
     }
   }
 
+  /// With 128 files or more, they are parsed on every core (``Parallel``): the result must be
+  /// what one thread gives, in file order.
+  @Test func filesParsedInParallelImportInFileOrder() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let source = box.path("postmortems")
+    let count = 150
+    try Self.write(count, to: source)
+    let r = try box.incident(["import", "markdown", source.path, "--json"], in: repo)
+    #expect(r.status == 0, "\(r.stderr)")
+    let report = try #require(try box.json(r.stdout) as? [String: Any])
+    let imported = try #require(report["imported"] as? [[String: Any]])
+    #expect(imported.compactMap { ($0["source"] as? [String: String])?["id"] } == (0..<count).map { "pack-\($0)" })
+    #expect((report["warnings"] as? [String] ?? []).filter { $0.contains("removed control") }.count == 1)
+    // One commit per file, oldest first in file order, each with its own title.
+    let subjects = try box.git(["log", "--reverse", "--format=%s"], in: repo).split(separator: "\n").dropFirst()
+    #expect(subjects.count == count)
+    for (n, subject) in subjects.enumerated() {
+      #expect(subject.hasSuffix("imported markdown:pack-\(n): SEV3 outage resolved: Outage number \(n) of the payment API"), "\(subject)")
+    }
+    let listed = try #require(try box.json(try box.incident(["list", "--json"], in: repo).stdout) as? [[String: Any]])
+    #expect(Set(listed.compactMap { $0["title"] as? String }) == Set((0..<count).map { "Outage number \($0) of the payment API" }))
+    #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+  }
+
   /// The loose object files under `objects` (`ab/cdef...`).
   static func looseObjects(_ objects: URL) throws -> Set<String> {
     var out = Set<String>()

@@ -72,6 +72,14 @@ struct ParallelReadTests {
     #expect(parallel.map { describe($0.incident) } == serial.map { describe($0.incident) })
   }
 
+  @Test("Parallel.map gives map's results in order, for many items and for few")
+  func parallelMap() {
+    let many = Array(0..<5_000)
+    #expect(Parallel.map(many, itemsPerThread: 64) { "\($0 * 3)" } == many.map { "\($0 * 3)" })
+    #expect(Parallel.map([7, 8], itemsPerThread: 64) { $0 + 1 } == [8, 9])
+    #expect(Parallel.map([Int](), itemsPerThread: 1) { $0 }.isEmpty)
+  }
+
   private func describe(_ result: Result<Incident, IncidentError>?) -> String {
     switch result {
     case .success(let incident)?: return "\(incident)"

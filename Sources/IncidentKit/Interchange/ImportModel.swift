@@ -81,7 +81,7 @@ public struct ImportReport: Sendable {
 }
 
 /// One incident read from a source file, before it has an ID.
-struct ImportDraft {
+struct ImportDraft: Sendable {
   var file: String
   var source: IncidentSource
   /// The incident's own date: its ID's date part and the year folder.

@@ -46,7 +46,7 @@ enum ParallelRead {
       return items.map { read($0, from: repository, settings: settings) }
     }
     let gitDirectory = repository.gitDirectory
-    let results = Slots(count: items.count)
+    let results = ParallelSlots<Outcome>(count: items.count)
     DispatchQueue.concurrentPerform(iterations: threads) { worker in
       let handle: Repository
       do throws(GitError) {
@@ -94,28 +94,50 @@ enum ParallelRead {
     }
     return outcome
   }
+}
 
-  /// Result slots written by several threads, each slot by one thread only.
-  private final class Slots: @unchecked Sendable {
-    private let buffer: UnsafeMutableBufferPointer<Outcome>
-
-    init(count: Int) {
-      buffer = .allocate(capacity: count)
-      buffer.initialize(repeating: Outcome())
+/// Work spread over the cores with `DispatchQueue.concurrentPerform`, for pure functions of
+/// many inputs (parsing files).
+enum Parallel {
+  /// `items.map(transform)`, on up to one thread per core (at most 8), each thread taking every
+  /// n-th item; on one thread when there are fewer than `itemsPerThread` items per extra thread.
+  /// The outputs are in the order of `items`.
+  static func map<Item: Sendable, Output: Sendable>(
+    _ items: [Item], itemsPerThread: Int, _ transform: @Sendable (Item) -> Output
+  ) -> [Output] {
+    let threads = min(ProcessInfo.processInfo.activeProcessorCount, 8, items.count / itemsPerThread)
+    guard threads >= 2 else { return items.map(transform) }
+    let slots = ParallelSlots<Output>(count: items.count)
+    DispatchQueue.concurrentPerform(iterations: threads) { worker in
+      for i in stride(from: worker, to: items.count, by: threads) {
+        slots.set(i, transform(items[i]))
+      }
     }
+    return slots.take()
+  }
+}
 
-    deinit {
-      buffer.deinitialize()
-      buffer.deallocate()
-    }
+/// Result slots written by several threads, each slot by one thread only, read once every
+/// thread has finished.
+final class ParallelSlots<Value>: @unchecked Sendable {
+  private let buffer: UnsafeMutableBufferPointer<Value?>
 
-    func set(_ index: Int, _ outcome: Outcome) {
-      buffer[index] = outcome
-    }
+  init(count: Int) {
+    buffer = .allocate(capacity: count)
+    buffer.initialize(repeating: nil)
+  }
 
-    /// The outcomes, once every thread has finished.
-    func take() -> [Outcome] {
-      Array(buffer)
-    }
+  deinit {
+    buffer.deinitialize()
+    buffer.deallocate()
+  }
+
+  func set(_ index: Int, _ value: Value) {
+    buffer[index] = value
+  }
+
+  /// The values; every slot must have been set.
+  func take() -> [Value] {
+    buffer.map { $0! }
   }
 }
