@@ -171,7 +171,8 @@ public final class IncidentStore {
   /// Reads every incident's `incident.yaml` in `tree` (timelines are not read).
   ///
   /// Parsed records come from the ``RecordCache`` when their blob was seen before; only new
-  /// blobs are parsed, and the cache is then rewritten to hold what `tree` uses.
+  /// blobs are parsed (on every core, by ``ParallelRead``), and the cache is then rewritten to
+  /// hold what `tree` uses.
   ///
   /// - Returns: the incidents, sorted by ID, and one problem per file that could not be read
   ///   (those incidents are left out, never silently: callers print the problems).
