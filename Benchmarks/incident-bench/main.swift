@@ -247,12 +247,12 @@ final class Bench {
       return try checked(try run([tool, "-C", repo, "list", "--json"]), "list")
     }
     out.append(measurement(
-      "list --json (cold, no cache)", ours: cold, baseline: "git ls-tree -r HEAD | git cat-file --batch",
+      "list --json (cold, no cache)", ours: cold, baseline: "git ls-tree -r --object-only HEAD | git cat-file --batch",
       base: floor, target: large ? "<= 3x floor" : nil,
       check: large ? { _, ratio in (ratio ?? 9) <= 3 } : nil))
     let warm = try sample { try checked(try run([tool, "-C", repo, "list", "--json"]), "list") }
     out.append(measurement(
-      "list --json (warm cache)", ours: warm, baseline: "git ls-tree -r HEAD | git cat-file --batch",
+      "list --json (warm cache)", ours: warm, baseline: "git ls-tree -r --object-only HEAD | git cat-file --batch",
       base: floor, target: large ? "< 100 ms" : nil, check: large ? { t, _ in t < 0.1 } : nil))
     // The cache never changes the output.
     try? FileManager.default.removeItem(atPath: cacheDir)
