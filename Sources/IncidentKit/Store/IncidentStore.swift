@@ -281,10 +281,7 @@ public final class IncidentStore {
   func cachedFolder(_ folderID: ObjectID) -> RecordCache.Folder {
     if let hit = recordCache.folder(folderID) { return hit }
     // A folder tree that cannot be read counts as empty, as a path lookup through it would.
-    guard let t = try? repository.tree(folderID) else { return RecordCache.Folder() }
-    let folder = RecordCache.Folder(
-      incident: t.entry(atPath: "incident.yaml").map { CacheKey($0.id) },
-      timeline: t.entry(atPath: "timeline.yaml").map { CacheKey($0.id) })
+    let folder = RecordCache.Folder(tree: try? repository.tree(folderID))
     recordCache.add(folder: folderID, folder)
     return folder
   }

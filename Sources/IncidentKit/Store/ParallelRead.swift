@@ -70,10 +70,7 @@ enum ParallelRead {
     var blob = item.blob
     if blob == nil {
       // A folder tree that cannot be read counts as empty, as a path lookup through it would.
-      let tree = try? repository.tree(item.folder)
-      let folder = RecordCache.Folder(
-        incident: tree?.entry(atPath: "incident.yaml").map { CacheKey($0.id) },
-        timeline: tree?.entry(atPath: "timeline.yaml").map { CacheKey($0.id) })
+      let folder = RecordCache.Folder(tree: try? repository.tree(item.folder))
       outcome.folder = folder
       blob = folder.incident?.objectID
     }

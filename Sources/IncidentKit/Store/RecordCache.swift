@@ -44,6 +44,18 @@ final class RecordCache {
   struct Folder: Equatable {
     var incident: CacheKey?
     var timeline: CacheKey?
+
+    init(incident: CacheKey? = nil, timeline: CacheKey? = nil) {
+      self.incident = incident
+      self.timeline = timeline
+    }
+
+    /// The record blobs of an incident folder's tree; empty when the tree could not be read
+    /// (as a path lookup through it would find nothing).
+    init(tree: Tree?) {
+      incident = tree?.entry(atPath: "incident.yaml").map { CacheKey($0.id) }
+      timeline = tree?.entry(atPath: "timeline.yaml").map { CacheKey($0.id) }
+    }
   }
 
   static let magic: [UInt8] = Array("GITINCC1".utf8)
