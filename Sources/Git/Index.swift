@@ -52,6 +52,22 @@ public final class Index {
     guard lstat(file, &st) == 0 else {
       throw GitError(code: .notFound, function: "lstat", message: "cannot read \(file): \(String(cString: strerror(errno)))")
     }
+    try add(path: path, blob: blob, metadata: st)
+  }
+
+  /// Stages `blob` at `path` for a regular work-tree file just written with exactly the blob's
+  /// bytes, whose metadata the writer already has (`fstat(2)` of the file after the write,
+  /// which is what `lstat(2)` would give while nobody changes it).
+  ///
+  /// - Parameters:
+  ///   - path: the repository-relative path.
+  ///   - blob: the blob whose bytes the file holds.
+  ///   - metadata: the file's `stat`: times, device, inode, owner and size go into the entry,
+  ///     so `git status` sees the file as unchanged.
+  /// - Throws: ``GitError`` when the entry is refused.
+  ///
+  /// The corresponding libgit2 function is `git_index_add`.
+  public func add(path: String, blob: ObjectID, metadata st: stat) throws(GitError) {
     var entry = git_index_entry()
     entry.ctime = git_index_time(
       seconds: Int32(truncatingIfNeeded: st.st_ctim.tv_sec), nanoseconds: UInt32(st.st_ctim.tv_nsec))

@@ -133,6 +133,37 @@ struct ImportPackTests {
     #expect(try box.git(["status", "--porcelain"], in: repo) == "")
   }
 
+  /// The new files of a long import go into the work tree while its objects are written; when
+  /// the branch cannot be moved (here a stale `main.lock`, as a crashed git leaves), every
+  /// attempt takes them back, so the work tree, index and branch stay as they were and the
+  /// import succeeds once the lock is gone.
+  @Test func anImportThatDoesNotLandLeavesTheWorkTreeAsItWas() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let source = box.path("postmortems")
+    try Self.write(Self.count, to: source)
+    let tip = try box.git(["rev-parse", "HEAD"], in: repo)
+    let lock = repo.appendingPathComponent(".git/refs/heads/main.lock")
+    try Data().write(to: lock)
+
+    let refused = try box.incident(["import", "markdown", source.path], in: repo)
+    #expect(refused.status != 0)
+    #expect(refused.stderr.contains("the branch kept moving under this change (25 attempts); nothing was written"), "\(refused.stderr)")
+    #expect(try box.git(["rev-parse", "HEAD"], in: repo) == tip)
+    #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent("incidents/2021").path))
+    #expect(try box.git(["status", "--porcelain", "--untracked-files=all"], in: repo) == "")
+
+    try FileManager.default.removeItem(at: lock)
+    let r = try box.incident(["import", "markdown", source.path, "--json"], in: repo)
+    #expect(r.status == 0, "\(r.stderr)")
+    let report = try #require(try box.json(r.stdout) as? [String: Any])
+    #expect((report["imported"] as? [[String: Any]])?.count == Self.count)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: repo.appendingPathComponent("incidents/2021").path).count == Self.count)
+    #expect(try box.git(["status", "--porcelain", "--untracked-files=all"], in: repo) == "")
+  }
+
   /// The loose object files under `objects` (`ab/cdef...`).
   static func looseObjects(_ objects: URL) throws -> Set<String> {
     var out = Set<String>()

@@ -25,8 +25,11 @@ extension IncidentStore {
   /// one tree builder per folder from one commit to the next, so only the trees on the written
   /// paths are rewritten and no folder is read again), move the branch from the old tip to the last commit
   /// with one compare-and-swap (retrying from the top when another writer moved it), and
-  /// finally write the last version of each written file into the work tree and index. Either
-  /// the whole chain lands or none of it: a failure leaves only unreferenced objects. A chain of
+  /// finally write the last version of each written file into the work tree and index. Files
+  /// that neither the tip nor the work tree has are written into the work tree meanwhile, on
+  /// another thread, and removed again when the chain does not land (``WorkTreeCreation``);
+  /// they are staged once it has. Either the whole chain lands or none of it: a failure leaves
+  /// only unreferenced objects. A chain of
   /// ``packThreshold`` commits or more holds its objects in memory and writes them as one pack
   /// file (``Repository/withObjectsInMemory(copying:_:)``, listing exactly the blobs, trees and commits
   /// it wrote), not as one loose file each.
@@ -62,6 +65,15 @@ extension IncidentStore {
         }
       }
       try checkClean(order.sorted(), against: tree)
+      // Files new to both the tip and the work tree are written into the work tree on another
+      // thread while the objects are written, and taken back unless the branch moves.
+      var created: WorkTreeCreation?
+      if let workdir = repository.workingDirectory {
+        let new = order.filter { tree?.entry(atPath: $0) == nil }
+        if !new.isEmpty { created = WorkTreeCreation(root: workdir, files: new.map { ($0, finalFiles[$0]!) }) }
+      }
+      var landed = false
+      defer { if !landed { created?.undo() } }
       var commits: [ObjectID] = []
       var signingFailure: IncidentError?
       do {
@@ -129,7 +141,8 @@ extension IncidentStore {
       } catch {
         throw .git(error)
       }
-      let warnings = updateWorkTree(order.map { ($0, finalFiles[$0]!) })
+      landed = true
+      let warnings = updateWorkTree(order.map { ($0, finalFiles[$0]!) }, created: created)
       return SeriesResult(commits: commits, branch: branch, warnings: warnings)
     }
     throw .tooManyRetries(Self.maxAttempts)

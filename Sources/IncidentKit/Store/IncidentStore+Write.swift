@@ -147,29 +147,55 @@ extension IncidentStore {
 
   /// Writes the committed files into the work tree (atomically, by rename) and stages them, so
   /// `git status` stays clean. Other files and index entries are left as they were.
-  func updateWorkTree(_ files: [(path: String, data: Data)]) -> [String] {
+  ///
+  /// Files that `created` already wrote (new files of a series, written while its objects
+  /// were) are only staged. A file that could not be written is staged all the same, with its
+  /// committed blob and no file metadata, so the index matches the commit and `git status`
+  /// shows the work tree's copy as changed until `git checkout -- <path>` restores it.
+  ///
+  /// - Returns: a warning for each file not written and for an index that could not be
+  ///   updated; the commit has landed either way.
+  func updateWorkTree(_ files: [(path: String, data: Data)], created: WorkTreeCreation? = nil) -> [String] {
     guard let workdir = repository.workingDirectory else { return [] }
     var warnings: [String] = []
-    var written: [Bool] = []
+    var metadata: [String: WorkTreeCreation.Outcome] = [:]
+    if let created {
+      for (file, outcome) in zip(created.files, created.wait()) { metadata[file.path] = outcome }
+    }
+    var outcomes: [WorkTreeCreation.Outcome] = []
     for file in files {
-      do {
+      if let outcome = metadata[file.path] {
+        outcomes.append(outcome)
+        continue
+      }
+      do throws(WorkTreeFile.Failure) {
         try WorkTreeFile.write(file.data, to: workdir + "/" + file.path)
-        written.append(true)
+        var st = stat()
+        guard lstat(workdir + "/" + file.path, &st) == 0 else {
+          throw WorkTreeFile.Failure(description: "lstat: \(String(cString: strerror(errno)))")
+        }
+        outcomes.append(.success(st))
       } catch {
-        written.append(false)
-        warnings.append("committed, but could not write \(file.path) in the work tree: \(error.description); run `git checkout -- \(file.path)`")
+        outcomes.append(.failure(error))
+      }
+    }
+    for (file, outcome) in zip(files, outcomes) {
+      guard case .failure(let failure) = outcome else { continue }
+      if failure.exists {
+        warnings.append("committed, but \(file.path) appeared in the work tree while the commit was written and was left as it is; `git diff -- \(file.path)` shows how it differs from the commit, `git checkout -- \(file.path)` replaces it")
+      } else {
+        warnings.append("committed, but could not write \(file.path) in the work tree: \(failure.description); run `git checkout -- \(file.path)`")
       }
     }
     do {
       if let index = try repository.index() {
-        for (file, ok) in zip(files, written) {
-          if ok {
-            // The file holds exactly the committed blob: stage that blob with the file's
-            // metadata, without reading and hashing the file again.
-            try index.add(
-              path: file.path, blob: ObjectID.blob(hashing: file.data), file: workdir + "/" + file.path)
-          } else {
-            try index.add(path: file.path)
+        for (file, outcome) in zip(files, outcomes) {
+          // The file holds exactly the committed blob: stage that blob with the file's
+          // metadata, without reading and hashing the file again.
+          let blob = ObjectID.blob(hashing: file.data)
+          switch outcome {
+          case .success(let st): try index.add(path: file.path, blob: blob, metadata: st)
+          case .failure: try index.add(path: file.path, blob: blob, metadata: stat())
           }
         }
         try index.write()
