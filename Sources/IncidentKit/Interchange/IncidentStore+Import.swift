@@ -80,7 +80,29 @@ extension IncidentStore {
           return MarkdownImporter.parse(input.data, file: input.file, name: input.name, settings: settings, zone: zone, now: clock)
         }
       }
-      for parsed in drafts {
+      // Each new incident's files and commits are a pure function of its draft and ID: made on
+      // every core, for the drafts that the sequential pass below will most likely import (a
+      // first file of its source that the repository does not hold), each with an ID of its
+      // own. The pass below decides as if alone and makes any other draft it imports itself.
+      var planned: [(slot: Int, draft: ImportDraft, id: IncidentID)] = []
+      var plannedSources = Set<String>()
+      for (slot, parsed) in drafts.enumerated() {
+        guard case .success(let draft) = parsed else { continue }
+        let key = Self.sourceKey(draft.source)
+        guard sources[key] == nil, plannedSources.insert(key).inserted else { continue }
+        var id = IncidentID.generate(prefix: settings.idPrefix, date: draft.date)
+        while ids.contains(id) { id = IncidentID.generate(prefix: settings.idPrefix, date: draft.date) }
+        ids.insert(id)
+        planned.append((slot, draft, id))
+      }
+      let made = Parallel.map(planned, itemsPerThread: 64) { item in
+        Result { () throws(ImportProblem) in
+          try Self.materialize(item.draft, id: item.id, settings: settings, identity: identity)
+        }
+      }
+      var premade: [Int: (id: IncidentID, result: Result<([PendingCommit], IncidentRecord), ImportProblem>)] = [:]
+      for (item, result) in zip(planned, made) { premade[item.slot] = (item.id, result) }
+      for (slot, parsed) in drafts.enumerated() {
         let draft: ImportDraft
         switch parsed {
         case .failure(let p):
@@ -98,19 +120,29 @@ extension IncidentStore {
           report.alreadyPresent.append(.init(source: draft.source, file: draft.file, id: id))
           continue
         }
-        var id = IncidentID.generate(prefix: settings.idPrefix, date: draft.date)
-        while ids.contains(id) { id = IncidentID.generate(prefix: settings.idPrefix, date: draft.date) }
-        do throws(ImportProblem) {
-          let (steps, record) = try self.materialize(draft, id: id, settings: settings, identity: identity)
+        let id: IncidentID
+        let result: Result<([PendingCommit], IncidentRecord), ImportProblem>
+        if let done = premade[slot] {
+          (id, result) = done
+        } else {
+          var fresh = IncidentID.generate(prefix: settings.idPrefix, date: draft.date)
+          while ids.contains(fresh) { fresh = IncidentID.generate(prefix: settings.idPrefix, date: draft.date) }
+          ids.insert(fresh)
+          id = fresh
+          result = Result { () throws(ImportProblem) in
+            try Self.materialize(draft, id: id, settings: settings, identity: identity)
+          }
+        }
+        switch result {
+        case .success(let (steps, record)):
           commits += steps
-          ids.insert(id)
           sources[Self.sourceKey(draft.source)] = id
           fromThisRun[Self.sourceKey(draft.source)] = draft.file
           report.warnings += draft.warnings
           report.imported.append(.init(
             id: id, source: draft.source, file: draft.file, title: record.incident.title,
             severity: record.incident.severity, status: record.incident.status, commits: steps.count))
-        } catch {
+        case .failure(let error):
           report.skipped.append(error)
         }
       }
@@ -204,8 +236,8 @@ extension IncidentStore {
     return out
   }
 
-  /// Turns a draft into its commits under `id`.
-  func materialize(_ draft: ImportDraft, id: IncidentID, settings: Settings, identity: Identity)
+  /// Turns a draft into its commits under `id`: a pure function of its arguments.
+  static func materialize(_ draft: ImportDraft, id: IncidentID, settings: Settings, identity: Identity)
     throws(ImportProblem) -> ([PendingCommit], IncidentRecord)
   {
     let source = draft.source

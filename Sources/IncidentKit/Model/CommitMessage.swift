@@ -27,7 +27,7 @@ public struct CommitMessage: Sendable, Equatable {
   /// The full message text, ending with a newline.
   public var text: String {
     var out = Self.oneLine(subject) + "\n"
-    let trimmedBody = body.trimmingCharacters(in: .whitespacesAndNewlines)
+    let trimmedBody = body.isEmpty ? "" : body.trimmingCharacters(in: .whitespacesAndNewlines)
     if !trimmedBody.isEmpty { out += "\n" + trimmedBody + "\n" }
     if !trailers.isEmpty {
       out += "\n" + trailers.map { "\($0.key): \(Self.oneLine($0.value))" }.joined(separator: "\n") + "\n"
@@ -37,8 +37,7 @@ public struct CommitMessage: Sendable, Equatable {
 
   /// The first line of `text`, shortened to `limit` characters with an ellipsis.
   public static func oneLine(_ text: String, limit: Int = 200) -> String {
-    let first = text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? ""
-    let trimmed = first.trimmingCharacters(in: .whitespaces)
+    let trimmed = text.split(separator: "\n", omittingEmptySubsequences: true).first?.trimmingWhitespace ?? ""
     return trimmed.count > limit ? String(trimmed.prefix(limit - 1)) + "…" : trimmed
   }
 

@@ -135,6 +135,11 @@ extension IncidentStore {
   }
 
   func files(of record: IncidentRecord) -> [(path: String, data: Data)] {
+    Self.files(of: record)
+  }
+
+  /// See ``files(of:)``; a pure function of the record.
+  static func files(of record: IncidentRecord) -> [(path: String, data: Data)] {
     let id = record.incident.id
     return [
       (RecordPaths.incident(id), RecordCodec.encodeIncident(record.incident)),
