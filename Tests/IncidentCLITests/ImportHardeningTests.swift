@@ -246,4 +246,34 @@ struct ImportHardeningTests {
     #expect(try Self.ids(s)["4711"] != nil)
     #expect(s.stderr.contains("frac.json: incident.id: expected a string, found a number"), "\(s.stderr)")
   }
+
+  /// The files an import reads: a folder's matching files in path order (hidden files and
+  /// folders, other extensions and folders named like files left out, symbolic links
+  /// followed), a file named again or reached through a folder read once, and the problems of
+  /// paths that do not exist before those of files that cannot be used.
+  @Test func filesCollectedOnceInPathOrder() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = try Self.repository(box)
+    let pm = "---\ntitle: T\nstart_time: 2024-01-01T10:00:00Z\nend_time: 2024-01-01T11:00:00Z\n---\nbody\n"
+    _ = try Self.write(box, "md/b.md", pm)
+    _ = try Self.write(box, "md/a/c.markdown", pm)
+    _ = try Self.write(box, "md/.hidden.md", pm)
+    _ = try Self.write(box, "md/.drafts/d.md", pm)
+    _ = try Self.write(box, "md/notes.txt", pm)
+    _ = try Self.write(box, "md/bad.md", "---\ntitle: [unclosed\n---\nbody\n")
+    try FileManager.default.createDirectory(at: box.path("in/md/folder.md"), withIntermediateDirectories: true)
+    let outside = try Self.write(box, "elsewhere/e.md", pm)
+    try FileManager.default.createSymbolicLink(at: box.path("in/md/link.md"), withDestinationURL: outside)
+    let r = try box.incident([
+      "import", "markdown", box.path("in/md/b.md").path, box.path("in/md/").path, box.path("in/missing").path,
+      box.path("in/md/./a/c.markdown").path, "--json",
+    ], in: repo)
+    #expect(r.status == 1)
+    let report = try #require(try box.json(r.stdout) as? [String: Any])
+    let sources = (report["imported"] as? [[String: Any]] ?? []).compactMap { ($0["source"] as? [String: String])?["id"] }
+    #expect(sources == ["b.md", "a/c.markdown", "link.md"])
+    let skipped = (report["skipped"] as? [[String: Any]] ?? []).compactMap { $0["file"] as? String }
+    #expect(skipped == [box.path("in/missing").path, box.path("in/md/bad.md").path], "\(skipped)")
+  }
 }

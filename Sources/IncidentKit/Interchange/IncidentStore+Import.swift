@@ -32,14 +32,7 @@ extension IncidentStore {
   public func importIncidents(
     _ system: ImportSystem, paths: [String], dryRun: Bool = false, as actor: String? = nil
   ) throws(IncidentError) -> ImportReport {
-    var inputs: [(file: String, name: String, data: Data)] = []
-    var unreadable: [ImportProblem] = []
-    for found in Self.collectFiles(paths, system: system) {
-      switch found.data {
-      case .success(let data): inputs.append((found.file, found.name, data))
-      case .failure(let p): unreadable.append(p)
-      }
-    }
+    let inputs = Self.collectFiles(paths, system: system)
     let identity: Identity
     do {
       identity = try self.identity(explicit: actor)
@@ -51,7 +44,6 @@ extension IncidentStore {
     let clock = now
     func build(_ tree: Tree?) throws(IncidentError) -> [PendingCommit] {
       report = ImportReport(system: system, dryRun: dryRun)
-      report.skipped = unreadable
       if let warning = uncommittedSettingsWarning(tree) { report.warnings.append(warning) }
       let settings = try self.settings(in: tree)
       let zone = TimeZone(identifier: settings.timezone) ?? TimeZone(identifier: "UTC")!
@@ -69,15 +61,28 @@ extension IncidentStore {
         }
       }
       var commits: [PendingCommit] = []
-      // Parsing is a pure function of each file: on every core, results in file order.
-      let drafts = Parallel.map(inputs, itemsPerThread: 64) { input -> Result<ImportDraft, ImportProblem> in
+      // Reading and parsing are a pure function of each file: on every core, results in file
+      // order. Files that cannot be read are reported first, then the others' problems.
+      let read = Parallel.map(inputs, itemsPerThread: 64) { input -> Result<Result<ImportDraft, ImportProblem>, ImportProblem> in
+        let data: Data
+        switch Self.read(input) {
+        case .success(let d): data = d
+        case .failure(let problem): return .failure(problem)
+        }
         switch system {
         case .statuspage:
-          return StatuspageImporter.parse(input.data, file: input.file, settings: settings, zone: zone, now: clock)
+          return .success(StatuspageImporter.parse(data, file: input.file, settings: settings, zone: zone, now: clock))
         case .veris:
-          return VERISImporter.parse(input.data, file: input.file, settings: settings, zone: zone, now: clock)
+          return .success(VERISImporter.parse(data, file: input.file, settings: settings, zone: zone, now: clock))
         case .markdown:
-          return MarkdownImporter.parse(input.data, file: input.file, name: input.name, settings: settings, zone: zone, now: clock)
+          return .success(MarkdownImporter.parse(data, file: input.file, name: input.name, settings: settings, zone: zone, now: clock))
+        }
+      }
+      var drafts: [Result<ImportDraft, ImportProblem>] = []
+      for outcome in read {
+        switch outcome {
+        case .success(let parsed): drafts.append(parsed)
+        case .failure(let problem): report.skipped.append(problem)
         }
       }
       // Each new incident's files and commits are a pure function of its draft and ID: made on
@@ -181,31 +186,33 @@ extension IncidentStore {
     source.system.lowercased() + ":" + source.id.lowercased()
   }
 
-  /// A file to import: its path, its name for source IDs (the path relative to the folder
-  /// given, or the file name when the file itself was given), and its bytes or why they could
-  /// not be read.
-  struct FoundFile {
+  /// A file to import: its path, and its name for source IDs (the path relative to the folder
+  /// given, or the file name when the file itself was given); or a path given that does not
+  /// exist.
+  struct FoundFile: Sendable {
     var file: String
     var name: String
-    var data: Result<Data, ImportProblem>
+    /// Why the path cannot be imported (it does not exist); nil for a file to read.
+    var problem: ImportProblem?
   }
 
   /// The files to read, in order: each named file, and each file under a named folder whose
-  /// name ends in one of the system's extensions (hidden files and folders skipped); a file
-  /// reached twice is read once. A path that does not exist is a problem naming it.
+  /// name ends in one of the system's extensions (hidden files and folders skipped; symbolic
+  /// links followed); a file reached twice is read once. A path that does not exist is a
+  /// problem naming it.
   static func collectFiles(_ paths: [String], system: ImportSystem) -> [FoundFile] {
     var out: [FoundFile] = []
     var seen = Set<String>()
     let fm = FileManager.default
     for path in paths {
-      var isDir: ObjCBool = false
-      guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
-        out.append(FoundFile(file: path, name: path, data: .failure(ImportProblem(
-          file: path, field: nil, message: "no such file or folder; give a \(system.rawValue) file or a folder of them"))))
+      var st = stat()
+      guard stat(path, &st) == 0 else {
+        out.append(FoundFile(file: path, name: path, problem: ImportProblem(
+          file: path, field: nil, message: "no such file or folder; give a \(system.rawValue) file or a folder of them")))
         continue
       }
       var files: [(path: String, name: String)] = []
-      if isDir.boolValue {
+      if st.st_mode & S_IFMT == S_IFDIR {
         let base = path.hasSuffix("/") ? String(path.dropLast()) : path
         let enumerator = fm.enumerator(atPath: base)
         while let relative = enumerator?.nextObject() as? String {
@@ -214,26 +221,36 @@ extension IncidentStore {
             if (enumerator?.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory { enumerator?.skipDescendants() }
             continue
           }
-          let full = base + "/" + relative
-          var sub: ObjCBool = false
-          guard fm.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue else { continue }
           let ext = (name as NSString).pathExtension.lowercased()
-          if system.extensions.contains(ext) { files.append((full, relative)) }
+          guard system.extensions.contains(ext) else { continue }
+          let full = base + "/" + relative
+          var entry = stat()
+          guard stat(full, &entry) == 0, entry.st_mode & S_IFMT != S_IFDIR else { continue }
+          files.append((full, relative))
         }
         files.sort { $0.path < $1.path }
       } else {
         files = [(path, (path as NSString).lastPathComponent)]
       }
+      // The folder's path is made standard once; the enumerator's relative paths are.
+      let standardBase = URL(fileURLWithPath: path).standardizedFileURL.path
       for (file, name) in files {
-        guard seen.insert(URL(fileURLWithPath: file).standardizedFileURL.path).inserted else { continue }
-        if let data = fm.contents(atPath: file) {
-          out.append(FoundFile(file: file, name: name, data: .success(data)))
-        } else {
-          out.append(FoundFile(file: file, name: name, data: .failure(ImportProblem(file: file, field: nil, message: "cannot be read"))))
-        }
+        let key = st.st_mode & S_IFMT != S_IFDIR ? standardBase
+          : standardBase.hasSuffix("/") ? standardBase + name : standardBase + "/" + name
+        guard seen.insert(key).inserted else { continue }
+        out.append(FoundFile(file: file, name: name, problem: nil))
       }
     }
     return out
+  }
+
+  /// The bytes of a file found by ``collectFiles(_:system:)``, or why there are none.
+  static func read(_ found: FoundFile) -> Result<Data, ImportProblem> {
+    if let problem = found.problem { return .failure(problem) }
+    guard let data = FileManager.default.contents(atPath: found.file) else {
+      return .failure(ImportProblem(file: found.file, field: nil, message: "cannot be read"))
+    }
+    return .success(data)
   }
 
   /// Turns a draft into its commits under `id`: a pure function of its arguments.
