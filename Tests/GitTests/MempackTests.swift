@@ -113,6 +113,80 @@ struct MempackTests {
     #expect(try Self.git(["fsck", "--strict", "--no-dangling"], in: folder) == "")
   }
 
+  /// A batch sealed into parts: one pack per part, each holding exactly its part's objects,
+  /// written while the next part is; together with the ones before they make the whole history
+  /// (each part's first commit has its parent in the part before, kept through the seal).
+  @Test func aBatchInPartsIsOnePackPerPart() throws {
+    let folder = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let repo = try Repository.open(at: folder.path, search: false)
+    let who = Signature(name: "A", email: "a@example.com")
+    var perPart: [Set<String>] = [[]]
+    let commits = try repo.withObjectBatch(copying: []) { (batch: ObjectBatch) throws(GitError) -> [ObjectID] in
+      let chain = try TreeChain(repository: batch.writer, base: nil)
+      var commits: [ObjectID] = []
+      for n in 0..<30 {
+        let blob = try batch.writer.createBlob(Data("file \(n)\n".utf8))
+        let (tree, trees) = try chain.write([("d/\(n).txt", blob)])
+        let commit = try batch.writer.createCommit(
+          tree: tree, parents: commits.suffix(1), author: who, committer: who, message: "c\(n)\n")
+        let objects = [PackedObject(id: blob, path: "d/\(n).txt")] + trees.map { PackedObject(id: $0.id, path: $0.path) }
+          + [PackedObject(id: commit, path: nil)]
+        batch.list(objects)
+        perPart[perPart.count - 1].formUnion(objects.map(\.id.hex))
+        commits.append(commit)
+        if n == 9 || n == 19 {
+          try batch.seal(keeping: [commit])
+          perPart.append([])
+          #expect((try? batch.writer.blob(blob)) == nil, "a sealed part is no longer in memory")
+          #expect(try batch.writer.commit(commit).message == "c\(n)\n", "the kept commit is")
+        }
+      }
+      return commits
+    }
+    try repo.updateReference("refs/heads/main", to: commits[29], expecting: nil, message: "test")
+    let indexes = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("objects/pack").path)
+      .filter { $0.hasSuffix(".idx") }
+    #expect(indexes.count == 3)
+    var packed: [Set<String>] = []
+    for index in indexes {
+      packed.append(Set(try Self.git(["verify-pack", "-v", folder.appendingPathComponent("objects/pack/\(index)").path], in: folder)
+        .split(separator: "\n").compactMap { line -> String? in
+          let fields = line.split(separator: " ")
+          return fields.count >= 3 && fields[0].count == 40 ? "\(fields[0])" : nil
+        }))
+    }
+    #expect(Set(packed) == Set(perPart), "each pack holds exactly one part's objects")
+    #expect(perPart.map(\.count) == [10 * 4, 10 * 4, 10 * 4], "per commit a blob, two trees and the commit")
+    #expect(try Self.git(["rev-list", "--count", "main"], in: folder) == "30\n")
+    #expect(try Self.git(["ls-tree", "--name-only", "main", "d/"], in: folder).split(separator: "\n").count == 30)
+    #expect(try Self.git(["fsck", "--strict", "--no-dangling"], in: folder) == "")
+  }
+
+  /// A body that throws after a seal: the current part is dropped; the sealed part may be on
+  /// disk, but nothing refers to it and the repository stays whole.
+  @Test func aThrowAfterASealDropsTheCurrentPart() throws {
+    let folder = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let repo = try Repository.open(at: folder.path, search: false)
+    var late: ObjectID?
+    #expect(throws: GitError.self) {
+      try repo.withObjectBatch(copying: []) { (batch: ObjectBatch) throws(GitError) in
+        let early = try batch.writer.createBlob(Data("early\n".utf8))
+        batch.list([PackedObject(id: early, path: "e")])
+        try batch.seal(keeping: [])
+        late = try batch.writer.createBlob(Data("late\n".utf8))
+        batch.list([PackedObject(id: late!, path: "l")])
+        throw GitError(code: .user, function: "test", message: "refused")
+      }
+    }
+    #expect((try? Repository.open(at: folder.path, search: false).blob(try #require(late))) == nil)
+    let indexes = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("objects/pack").path)
+      .filter { $0.hasSuffix(".idx") }
+    #expect(indexes.count <= 1)
+    #expect(try Self.git(["fsck", "--strict", "--no-dangling"], in: folder).isEmpty)
+  }
+
   /// Runs git's CLI in `folder` and returns its standard output.
   static func git(_ arguments: [String], in folder: URL) throws -> String {
     let git = Process()

@@ -47,3 +47,16 @@ struct WorkTreeCreationTests {
     #expect(try fm.contentsOfDirectory(atPath: root + "/incidents").sorted() == ["2026"])
   }
 }
+
+/// Where a long series is cut into parts that are packed while the next is written.
+@Suite("Pack parts of a series")
+struct PackPartsTests {
+  @Test("up to four parts of at least 128 commits, cut at count·√(k/n)")
+  func boundaries() {
+    #expect(IncidentStore.packParts(70).isEmpty)
+    #expect(IncidentStore.packParts(255).isEmpty)
+    #expect(IncidentStore.packParts(256) == [181])
+    #expect(IncidentStore.packParts(1000) == [500, 707, 866])
+    #expect(IncidentStore.packParts(100_000) == [50_000, 70_711, 86_603])
+  }
+}

@@ -12,8 +12,20 @@ public struct SeriesResult: Sendable {
 }
 
 extension IncidentStore {
-  /// From this many commits on, a series writes its objects as one pack file.
+  /// From this many commits on, a series writes its objects as pack files.
   static let packThreshold = 64
+
+  /// Where a packed series of `count` commits is cut into parts (the commit counts after which
+  /// a part is sealed): up to four parts of at least 128 commits, each packed on another thread
+  /// while the next is written (``ObjectBatch/seal(keeping:)``). Part `k` of `n` ends after
+  /// `count·√(k/n)` commits, because an import into one folder costs in proportion to the
+  /// square of its commits (each commit's tree of that folder holds all the commits before
+  /// it), so the parts take about the same time to pack.
+  static func packParts(_ count: Int) -> Set<Int> {
+    let parts = min(4, count / 128)
+    guard parts >= 2 else { return [] }
+    return Set((1..<parts).map { k in Int((Double(count) * (Double(k) / Double(parts)).squareRoot()).rounded()) })
+  }
 
   /// Makes a chain of commits on the branch HEAD names and moves the branch once, for imports
   /// of many incidents.
@@ -29,10 +41,9 @@ extension IncidentStore {
   /// that neither the tip nor the work tree has are written into the work tree meanwhile, on
   /// another thread, and removed again when the chain does not land (``WorkTreeCreation``);
   /// they are staged once it has. Either the whole chain lands or none of it: a failure leaves
-  /// only unreferenced objects. A chain of
-  /// ``packThreshold`` commits or more holds its objects in memory and writes them as one pack
-  /// file (``Repository/withObjectsInMemory(copying:_:)``, listing exactly the blobs, trees and commits
-  /// it wrote), not as one loose file each.
+  /// only unreferenced objects. A chain of ``packThreshold`` commits or more holds its objects
+  /// in memory and writes them as pack files (``Repository/withObjectBatch(copying:_:)``, listing exactly the blobs, trees and
+  /// commits it wrote; cut into parts by ``packParts(_:)``), not as one loose file each.
   ///
   /// - Parameters:
   ///   - identity: author and (unless `GIT_COMMITTER_*` say otherwise) committer.
@@ -77,10 +88,11 @@ extension IncidentStore {
       var commits: [ObjectID] = []
       var signingFailure: IncidentError?
       do {
-        // Long chains: a handle whose new objects are held in memory and written as one pack
-        // (which also holds the objects the new trees reach, so not for short ones).
+        // Long chains: a handle whose new objects are held in memory and written as packs
+        // (which also hold the objects the new trees reach, so not for short ones).
         let packed = series.count >= Self.packThreshold && signer == nil
-        func writeChain(_ writer: Repository, _ pack: inout [PackedObject]) throws(GitError) {
+        let seals = Self.packParts(series.count)
+        func writeChain(_ writer: Repository, _ batch: ObjectBatch?) throws(GitError) {
           // One tree builder per folder, kept from one commit's tree to the next.
           let chain = try TreeChain(repository: writer, reading: repository, base: tree?.id)
           var parent = tip
@@ -89,10 +101,10 @@ extension IncidentStore {
             for file in pending.files {
               let blob = try writer.createBlob(file.data)
               files.append((file.path, blob))
-              pack.append(PackedObject(id: blob, path: file.path))
+              batch?.list([PackedObject(id: blob, path: file.path)])
             }
             let (newTree, trees) = try chain.write(files)
-            pack += trees.map { PackedObject(id: $0.id, path: $0.path) }
+            batch?.list(trees.map { PackedObject(id: $0.id, path: $0.path) })
             let author = Signature(
               name: identity.name, email: identity.email, date: pending.authorDate ?? now)
             let commit: ObjectID
@@ -114,19 +126,20 @@ extension IncidentStore {
                 tree: newTree, parents: parent.map { [$0] } ?? [], author: author,
                 committer: committer, message: pending.message.text)
             }
-            pack.append(PackedObject(id: commit, path: nil))
+            batch?.list([PackedObject(id: commit, path: nil)])
             commits.append(commit)
             parent = commit
+            // The part so far is packed on another thread; the next commit's parent stays.
+            if seals.contains(commits.count) { try batch?.seal(keeping: [commit]) }
           }
         }
         if packed {
           // The first commit's parent is read through the in-memory handle.
-          try repository.withObjectsInMemory(copying: tip.map { [$0] } ?? []) {
-            (writer: Repository, pack: inout [PackedObject]) throws(GitError) in try writeChain(writer, &pack)
+          try repository.withObjectBatch(copying: tip.map { [$0] } ?? []) {
+            (batch: ObjectBatch) throws(GitError) in try writeChain(batch.writer, batch)
           }
         } else {
-          var unused: [PackedObject] = []
-          try writeChain(repository, &unused)
+          try writeChain(repository, nil)
         }
       } catch {
         if let signingFailure { throw signingFailure }
