@@ -92,9 +92,9 @@ public enum CanonicalYAML {
     switch parsed {
     case .scalar(let scalar):
       let text = scalar.string
-      if scalar.style == .plain || scalar.style == .any, !text.unicodeScalars.contains("\n"),
-        !isPlainSafe(text)
-      {
+      // A plain scalar on one line is plain either way: ``scalar(_:)`` keeps it plain when that
+      // is safe, and otherwise it stays plain for its meaning; so safety need not be tested.
+      if scalar.style == .plain || scalar.style == .any, !text.utf8.contains(UInt8(ascii: "\n")) {
         return .scalar(Node.Scalar(text, implicitTag, .plain))
       }
       return CanonicalYAML.scalar(text)
@@ -129,6 +129,9 @@ public enum CanonicalYAML {
     var privateUse = Set<UInt32>()
     var hasSupplementary = false
     visitStrings(root) { text in
+      // Both start with a UTF-8 lead byte from 0xEE up (U+E000 is EE 80 80): most text has
+      // no such byte and needs no decoding.
+      guard text.utf8.contains(where: { $0 >= 0xEE }) else { return }
       for scalar in text.unicodeScalars {
         if scalar.value > 0xFFFF {
           hasSupplementary = true
@@ -207,6 +210,11 @@ public enum CanonicalYAML {
     "0123456789abcdefABCDEF_.:+-xXoOtTzZ ".unicodeScalars)
 
   static func isPlainSafe(_ s: String) -> Bool {
+    isPlainSafeASCII(s) ?? isPlainSafeScalars(s)
+  }
+
+  /// ``isPlainSafe(_:)`` for any text, scalar by scalar.
+  static func isPlainSafeScalars(_ s: String) -> Bool {
     let scalars = Array(s.unicodeScalars)
     guard let first = scalars.first, let last = scalars.last else { return false }
     if first.properties.isWhitespace || last.properties.isWhitespace { return false }
@@ -221,6 +229,40 @@ public enum CanonicalYAML {
     }
     if reservedWords.contains(s.lowercased()) { return false }
     if looksLikeNumberOrTime(scalars) { return false }
+    return true
+  }
+
+  /// ``isPlainSafe(_:)`` for ASCII text, on its bytes (most keys and values are ASCII); nil
+  /// for text with another character.
+  static func isPlainSafeASCII(_ s: String) -> Bool? {
+    let bytes = s.utf8
+    guard let first = bytes.first, let last = bytes.last else { return false }
+    guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+    // Unicode's White_Space among ASCII: tab, line feed, vertical tab, form feed, carriage
+    // return and space.
+    func isWhitespace(_ b: UInt8) -> Bool { (0x09...0x0D).contains(b) || b == 0x20 }
+    if isWhitespace(first) || isWhitespace(last) { return false }
+    if indicators.contains(Unicode.Scalar(first)) { return false }
+    if last == UInt8(ascii: ":") { return false }
+    var previous: UInt8 = 0
+    var index = bytes.startIndex
+    while index != bytes.endIndex {
+      let b = bytes[index]
+      bytes.formIndex(after: &index)
+      if b < 0x20 || b == 0x7F { return false }
+      if b == UInt8(ascii: ":"), index != bytes.endIndex, isWhitespace(bytes[index]) { return false }
+      if b == UInt8(ascii: "#"), isWhitespace(previous) { return false }
+      previous = b
+    }
+    // The longest reserved word has five characters.
+    if bytes.count <= 5, reservedWords.contains(s.lowercased()) { return false }
+    // Only text starting with a digit or `.`, after an optional sign, can look like a number.
+    let start = first == UInt8(ascii: "+") || first == UInt8(ascii: "-") ? bytes.dropFirst().first : first
+    if let start, (0x30...0x39).contains(start) || start == UInt8(ascii: "."),
+      looksLikeNumberOrTime(Array(s.unicodeScalars))
+    {
+      return false
+    }
     return true
   }
 
