@@ -201,6 +201,37 @@ struct MarkdownParseTests {
     #expect(CanonicalYAML.isPlainSafe("Disk full") && !CanonicalYAML.isPlainSafe("yes") && !CanonicalYAML.isPlainSafe("1.5"))
   }
 
+  @Test func eventEmissionWritesWhatYamsWrites() throws {
+    let texts = ["", "plain", "yes", "1.5", "2026-01-01", "a: b", " lead", "trail ", "x\ny", "x\n", "x\n\n", "\n", " x\ny",
+                 "x \ny", "tab\there", "quote \" and \\", "\u{1B}esc", "\u{85}nel", "\u{2028}ls", "\u{FEFF}bom", "é ü 中文",
+                 "\u{E000}private", "- dash", "#hash", "a #b", "~", "null", "<<", String(repeating: "long words ", count: 30),
+                 "line one\nline two\n", "  indented\nblock", "\u{7F}del", "k:", "@at", "%pct", "\u{A0}nbsp"]
+    let styles: [Node.Scalar.Style] = [.any, .plain, .singleQuoted, .doubleQuoted, .literal, .folded]
+    var trees: [Node] = [
+      CanonicalYAML.mapping([]), CanonicalYAML.sequence([]), CanonicalYAML.scalar("only"),
+      CanonicalYAML.mapping([("a", CanonicalYAML.mapping([("b", CanonicalYAML.sequence([CanonicalYAML.scalar("c"), CanonicalYAML.mapping([])]))]))]),
+      CanonicalYAML.mapping([("list", CanonicalYAML.sequence([CanonicalYAML.sequence([CanonicalYAML.scalar("x")]), CanonicalYAML.time(Date(timeIntervalSince1970: 0))]))]),
+    ]
+    trees.append(CanonicalYAML.mapping(texts.map { ($0.isEmpty ? "empty" : $0, CanonicalYAML.scalar($0)) }))
+    trees.append(CanonicalYAML.sequence(texts.map(CanonicalYAML.scalar)))
+    for style in styles {
+      trees.append(CanonicalYAML.mapping(texts.map { ("k", .scalar(Node.Scalar($0, Tag(.implicit), style))) }))
+    }
+    // As parsed: flow styles and literal blocks in, canonical out.
+    let parsed = try #require(try YAMLReader.parse(Data("a: {b: [1, 2]}\nc: |\n  x\n  y\nd: 'q'\n".utf8), file: "f"))
+    trees.append(parsed)
+    trees.append(CanonicalYAML.canonical(parsed))
+    for tree in trees {
+      let events = try #require(CanonicalYAML.emitEvents(tree))
+      #expect(events == CanonicalYAML.emitWithYams(tree))
+    }
+    #expect(CanonicalYAML.emitEvents(CanonicalYAML.mapping([("a", CanonicalYAML.scalar("fire 🚒"))])) == nil)
+    #expect(CanonicalYAML.emit(CanonicalYAML.mapping([("a", CanonicalYAML.scalar("fire 🚒")), ("b", CanonicalYAML.scalar("x\n"))]))
+      == "a: fire 🚒\nb: |\n  x\n")
+    #expect(CanonicalYAML.emit(CanonicalYAML.mapping([("title", CanonicalYAML.scalar("Disk full")), ("count", CanonicalYAML.scalar("1"))]), header: ["h"])
+      == "# h\ntitle: Disk full\ncount: \"1\"\n")
+  }
+
   @Test func implausibleYearsAtTheEdges() {
     func year(_ text: String) -> String? { ImportTime.implausible(Self.time(text)) }
     #expect(year("2021-06-30T08:32:00Z") == nil)

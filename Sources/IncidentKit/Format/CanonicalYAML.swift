@@ -115,7 +115,8 @@ public enum CanonicalYAML {
   /// Multilingual Plane (emoji and others above U+FFFF; its `IS_PRINTABLE` only knows 1- to
   /// 3-byte UTF-8) and would force the whole scalar into double quotes with `\U0001F692`
   /// escapes; so such characters are swapped for private-use placeholders that occur nowhere in
-  /// the tree before emitting, and put back in the output.
+  /// the tree before emitting, and put back in the output. A tree without such characters is
+  /// given to libyaml directly, as the same events (``emitEvents(_:)``).
   ///
   /// - Parameters:
   ///   - root: The tree, normally a ``mapping(_:)``.
@@ -126,6 +127,21 @@ public enum CanonicalYAML {
   /// A failure inside libyaml is a programming error for trees built by these helpers and
   /// stops the program with a message; it cannot be caused by the text of a string.
   public static func emit(_ root: Node, header: [String] = []) -> String {
+    let body = emitEvents(root) ?? emitWithYams(root)
+    var out = ""
+    for line in header {
+      for part in line.split(separator: "\n", omittingEmptySubsequences: false) {
+        out += part.isEmpty ? "#\n" : "# \(part)\n"
+      }
+    }
+    out += body
+    if !out.hasSuffix("\n") { out += "\n" }
+    return out
+  }
+
+  /// The tree as `Yams.serialize` writes it, with characters above U+FFFF swapped for
+  /// placeholders and back (see ``emit(_:header:)``).
+  static func emitWithYams(_ root: Node) -> String {
     var privateUse = Set<UInt32>()
     var hasSupplementary = false
     visitStrings(root) { text in
@@ -157,16 +173,7 @@ public enum CanonicalYAML {
       preconditionFailure("CanonicalYAML.emit: libyaml refused the tree: \(error)")
     }
     if let marker { body = decodeSupplementary(body, marker: marker) }
-
-    var out = ""
-    for line in header {
-      for part in line.split(separator: "\n", omittingEmptySubsequences: false) {
-        out += part.isEmpty ? "#\n" : "# \(part)\n"
-      }
-    }
-    out += body
-    if !out.hasSuffix("\n") { out += "\n" }
-    return out
+    return body
   }
 
   // MARK: - Style choice
@@ -319,7 +326,7 @@ public enum CanonicalYAML {
   /// the tag of every implicit scalar by matching it against the regular expressions of YAML
   /// 1.1's bool, int, float, null, timestamp, merge and value (a `Tag` is a class, so the tree
   /// given is not touched).
-  private static func prepared(_ node: Node, _ transform: (String) -> String) -> Node {
+  static func prepared(_ node: Node, _ transform: (String) -> String) -> Node {
     switch node {
     case .scalar(let scalar):
       return .scalar(Node.Scalar(
