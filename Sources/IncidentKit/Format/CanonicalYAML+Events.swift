@@ -61,7 +61,8 @@ extension CanonicalYAML {
       return made == 1 && yaml_emitter_emit(&emitter, &event) == 1
     case .mapping(let mapping):
       let style = yaml_mapping_style_t(rawValue: numericCast(mapping.style.rawValue))
-      guard yaml_mapping_start_event_initialize(&event, nil, "tag:yaml.org,2002:map", 1, style) == 1,
+      guard
+        yaml_mapping_start_event_initialize(&event, nil, "tag:yaml.org,2002:map", 1, style) == 1,
         yaml_emitter_emit(&emitter, &event) == 1
       else { return false }
       for (key, value) in mapping {
@@ -71,7 +72,8 @@ extension CanonicalYAML {
       return yaml_emitter_emit(&emitter, &event) == 1
     case .sequence(let sequence):
       let style = yaml_sequence_style_t(rawValue: numericCast(sequence.style.rawValue))
-      guard yaml_sequence_start_event_initialize(&event, nil, "tag:yaml.org,2002:seq", 1, style) == 1,
+      guard
+        yaml_sequence_start_event_initialize(&event, nil, "tag:yaml.org,2002:seq", 1, style) == 1,
         yaml_emitter_emit(&emitter, &event) == 1
       else { return false }
       for item in sequence {
@@ -88,9 +90,11 @@ extension CanonicalYAML {
 /// libyaml's write handler for ``CanonicalYAML/emitEvents(_:)``: appends the bytes to the
 /// `[UInt8]` that `data` points to. A file-level function value with no captures, as a C
 /// callback must be.
-private let appendToBytes: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int) -> Int32 = {
-  data, buffer, size in
-  guard let data, let buffer else { return 0 }
-  data.assumingMemoryBound(to: [UInt8].self).pointee.append(contentsOf: UnsafeBufferPointer(start: buffer, count: size))
-  return 1
-}
+private let appendToBytes:
+  @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int) -> Int32 = {
+    data, buffer, size in
+    guard let data, let buffer else { return 0 }
+    data.assumingMemoryBound(to: [UInt8].self).pointee.append(
+      contentsOf: UnsafeBufferPointer(start: buffer, count: size))
+    return 1
+  }

@@ -257,14 +257,17 @@ public enum CanonicalYAML {
       let b = bytes[index]
       bytes.formIndex(after: &index)
       if b < 0x20 || b == 0x7F { return false }
-      if b == UInt8(ascii: ":"), index != bytes.endIndex, isWhitespace(bytes[index]) { return false }
+      if b == UInt8(ascii: ":"), index != bytes.endIndex, isWhitespace(bytes[index]) {
+        return false
+      }
       if b == UInt8(ascii: "#"), isWhitespace(previous) { return false }
       previous = b
     }
     // The longest reserved word has five characters.
     if bytes.count <= 5, reservedWords.contains(s.lowercased()) { return false }
     // Only text starting with a digit or `.`, after an optional sign, can look like a number.
-    let start = first == UInt8(ascii: "+") || first == UInt8(ascii: "-") ? bytes.dropFirst().first : first
+    let start =
+      first == UInt8(ascii: "+") || first == UInt8(ascii: "-") ? bytes.dropFirst().first : first
     if let start, (0x30...0x39).contains(start) || start == UInt8(ascii: "."),
       looksLikeNumberOrTime(Array(s.unicodeScalars))
     {

@@ -23,7 +23,9 @@ enum FrontMatter {
       if atEnd || (bytes[index] == UInt8(ascii: "\n") && previous != UInt8(ascii: "\r")) {
         if let frontStart {
           if text[lineStart..<index].trimmingScalars(where: isFoundationWhitespace) == "---" {
-            let front = lineStart == frontStart ? "" : String(text[frontStart..<bytes.index(before: lineStart)])
+            let front =
+              lineStart == frontStart
+              ? "" : String(text[frontStart..<bytes.index(before: lineStart)])
             return (front, atEnd ? "" : String(text[bytes.index(after: index)...]))
           }
         }

@@ -49,7 +49,9 @@ enum MarkdownImporter {
     // a line feed), so its lines end at each line feed byte (``lines(of:)``).
     let (frontText, body) = FrontMatter.split(text)
     var front: YAMLMap?
-    if let frontText, frontText.unicodeScalars.contains(where: { !isFoundationWhitespaceOrNewline($0) }) {
+    if let frontText,
+      frontText.unicodeScalars.contains(where: { !isFoundationWhitespaceOrNewline($0) })
+    {
       do {
         front = try frontMatter(frontText, file: file, clean: &clean)
       } catch {
@@ -283,7 +285,8 @@ enum MarkdownImporter {
   static func summaryParagraph(_ bodyLines: [Substring]) -> String? {
     let lines = bodyLines.map { $0.trimmingScalars(where: isFoundationWhitespace) }
     // Only a line starting with `#` can be the heading, so only those are lowercased.
-    var start = lines.firstIndex { $0.utf8.first == UInt8(ascii: "#") && $0.lowercased().hasPrefix("## summary") }
+    var start =
+      lines.firstIndex { $0.utf8.first == UInt8(ascii: "#") && $0.lowercased().hasPrefix("## summary") }
       .map { $0 + 1 } ?? 0
     while start < lines.count, lines[start].isEmpty || lines[start].hasPrefix("#") || lines[start].lowercased().hasPrefix("internal post-mortem") {
       start += 1
@@ -308,7 +311,8 @@ enum MarkdownImporter {
   /// instead of by `Character` (a line feed not after a carriage return is a `Character` of
   /// its own, so both split at the same places).
   static func lines(of text: String) -> [Substring] {
-    text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Substring.init)
+    text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+      .map(Substring.init)
   }
 
   /// The last component of a path, as `NSString.lastPathComponent` gives it, without bridging
@@ -325,10 +329,15 @@ enum MarkdownImporter {
   /// Read without positions (``YAMLReader/parse(_:file:maxDepth:positions:)``), which is
   /// several times faster; the reader still reports its own errors with their line and column,
   /// and a front matter that is not a mapping is read again with positions for its error.
-  static func frontMatter(_ text: String, file: String, clean: inout ImportText) throws(FormatError) -> YAMLMap? {
-    guard let node = try YAMLReader.parse(Data(text.utf8), file: file, positions: false) else { return nil }
+  static func frontMatter(_ text: String, file: String, clean: inout ImportText)
+    throws(FormatError) -> YAMLMap?
+  {
+    guard let node = try YAMLReader.parse(Data(text.utf8), file: file, positions: false) else {
+      return nil
+    }
     do {
-      return try YAMLMap(ImportText.isClean(node) ? node : clean.yaml(node, field: ""), file: file, path: "")
+      let cleaned = ImportText.isClean(node) ? node : clean.yaml(node, field: "")
+      return try YAMLMap(cleaned, file: file, path: "")
     } catch {
       guard let node = try YAMLReader.parse(Data(text.utf8), file: file) else { return nil }
       return try YAMLMap(clean.yaml(node, field: ""), file: file, path: "")

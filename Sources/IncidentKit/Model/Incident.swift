@@ -212,7 +212,9 @@ public struct TimelineEvent: Sendable, Equatable {
   public static func newID() -> String {
     var generator = SystemRandomNumberGenerator()
     let bits: UInt64 = generator.next()
-    let chars = (0..<10).map { i in IncidentID.crockford[Int(truncatingIfNeeded: bits >> (5 * i)) & 31] }
+    let chars = (0..<10).map { i in
+      IncidentID.crockford[Int(truncatingIfNeeded: bits >> (5 * i)) & 31]
+    }
     return "ev-" + String(decoding: chars, as: UTF8.self).lowercased()
   }
 }
