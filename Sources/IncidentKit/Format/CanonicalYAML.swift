@@ -92,9 +92,9 @@ public enum CanonicalYAML {
     switch parsed {
     case .scalar(let scalar):
       let text = scalar.string
-      if scalar.style == .plain || scalar.style == .any, !text.unicodeScalars.contains("\n"),
-        !isPlainSafe(text)
-      {
+      // A plain scalar on one line is plain either way: ``scalar(_:)`` keeps it plain when that
+      // is safe, and otherwise it stays plain for its meaning; so safety need not be tested.
+      if scalar.style == .plain || scalar.style == .any, !text.utf8.contains(UInt8(ascii: "\n")) {
         return .scalar(Node.Scalar(text, implicitTag, .plain))
       }
       return CanonicalYAML.scalar(text)
@@ -115,7 +115,8 @@ public enum CanonicalYAML {
   /// Multilingual Plane (emoji and others above U+FFFF; its `IS_PRINTABLE` only knows 1- to
   /// 3-byte UTF-8) and would force the whole scalar into double quotes with `\U0001F692`
   /// escapes; so such characters are swapped for private-use placeholders that occur nowhere in
-  /// the tree before emitting, and put back in the output.
+  /// the tree before emitting, and put back in the output. A tree without such characters is
+  /// given to libyaml directly, as the same events (``emitEvents(_:)``).
   ///
   /// - Parameters:
   ///   - root: The tree, normally a ``mapping(_:)``.
@@ -126,9 +127,27 @@ public enum CanonicalYAML {
   /// A failure inside libyaml is a programming error for trees built by these helpers and
   /// stops the program with a message; it cannot be caused by the text of a string.
   public static func emit(_ root: Node, header: [String] = []) -> String {
+    let body = emitEvents(root) ?? emitWithYams(root)
+    var out = ""
+    for line in header {
+      for part in line.split(separator: "\n", omittingEmptySubsequences: false) {
+        out += part.isEmpty ? "#\n" : "# \(part)\n"
+      }
+    }
+    out += body
+    if !out.hasSuffix("\n") { out += "\n" }
+    return out
+  }
+
+  /// The tree as `Yams.serialize` writes it, with characters above U+FFFF swapped for
+  /// placeholders and back (see ``emit(_:header:)``).
+  static func emitWithYams(_ root: Node) -> String {
     var privateUse = Set<UInt32>()
     var hasSupplementary = false
     visitStrings(root) { text in
+      // Both start with a UTF-8 lead byte from 0xEE up (U+E000 is EE 80 80): most text has
+      // no such byte and needs no decoding.
+      guard text.utf8.contains(where: { $0 >= 0xEE }) else { return }
       for scalar in text.unicodeScalars {
         if scalar.value > 0xFFFF {
           hasSupplementary = true
@@ -154,16 +173,7 @@ public enum CanonicalYAML {
       preconditionFailure("CanonicalYAML.emit: libyaml refused the tree: \(error)")
     }
     if let marker { body = decodeSupplementary(body, marker: marker) }
-
-    var out = ""
-    for line in header {
-      for part in line.split(separator: "\n", omittingEmptySubsequences: false) {
-        out += part.isEmpty ? "#\n" : "# \(part)\n"
-      }
-    }
-    out += body
-    if !out.hasSuffix("\n") { out += "\n" }
-    return out
+    return body
   }
 
   // MARK: - Style choice
@@ -207,6 +217,11 @@ public enum CanonicalYAML {
     "0123456789abcdefABCDEF_.:+-xXoOtTzZ ".unicodeScalars)
 
   static func isPlainSafe(_ s: String) -> Bool {
+    isPlainSafeASCII(s) ?? isPlainSafeScalars(s)
+  }
+
+  /// ``isPlainSafe(_:)`` for any text, scalar by scalar.
+  static func isPlainSafeScalars(_ s: String) -> Bool {
     let scalars = Array(s.unicodeScalars)
     guard let first = scalars.first, let last = scalars.last else { return false }
     if first.properties.isWhitespace || last.properties.isWhitespace { return false }
@@ -221,6 +236,43 @@ public enum CanonicalYAML {
     }
     if reservedWords.contains(s.lowercased()) { return false }
     if looksLikeNumberOrTime(scalars) { return false }
+    return true
+  }
+
+  /// ``isPlainSafe(_:)`` for ASCII text, on its bytes (most keys and values are ASCII); nil
+  /// for text with another character.
+  static func isPlainSafeASCII(_ s: String) -> Bool? {
+    let bytes = s.utf8
+    guard let first = bytes.first, let last = bytes.last else { return false }
+    guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+    // Unicode's White_Space among ASCII: tab, line feed, vertical tab, form feed, carriage
+    // return and space.
+    func isWhitespace(_ b: UInt8) -> Bool { (0x09...0x0D).contains(b) || b == 0x20 }
+    if isWhitespace(first) || isWhitespace(last) { return false }
+    if indicators.contains(Unicode.Scalar(first)) { return false }
+    if last == UInt8(ascii: ":") { return false }
+    var previous: UInt8 = 0
+    var index = bytes.startIndex
+    while index != bytes.endIndex {
+      let b = bytes[index]
+      bytes.formIndex(after: &index)
+      if b < 0x20 || b == 0x7F { return false }
+      if b == UInt8(ascii: ":"), index != bytes.endIndex, isWhitespace(bytes[index]) {
+        return false
+      }
+      if b == UInt8(ascii: "#"), isWhitespace(previous) { return false }
+      previous = b
+    }
+    // The longest reserved word has five characters.
+    if bytes.count <= 5, reservedWords.contains(s.lowercased()) { return false }
+    // Only text starting with a digit or `.`, after an optional sign, can look like a number.
+    let start =
+      first == UInt8(ascii: "+") || first == UInt8(ascii: "-") ? bytes.dropFirst().first : first
+    if let start, (0x30...0x39).contains(start) || start == UInt8(ascii: "."),
+      looksLikeNumberOrTime(Array(s.unicodeScalars))
+    {
+      return false
+    }
     return true
   }
 
@@ -277,7 +329,7 @@ public enum CanonicalYAML {
   /// the tag of every implicit scalar by matching it against the regular expressions of YAML
   /// 1.1's bool, int, float, null, timestamp, merge and value (a `Tag` is a class, so the tree
   /// given is not touched).
-  private static func prepared(_ node: Node, _ transform: (String) -> String) -> Node {
+  static func prepared(_ node: Node, _ transform: (String) -> String) -> Node {
     switch node {
     case .scalar(let scalar):
       return .scalar(Node.Scalar(

@@ -35,6 +35,31 @@ struct ImportText {
     !text.unicodeScalars.contains { $0 == "\r" || forbidden($0) }
   }
 
+  /// True when ``line(_:field:)`` would return `text` unchanged: no line break, tab or
+  /// forbidden character, and no ``isFoundationWhitespace(_:)`` at either end.
+  static func isCleanLine(_ text: String) -> Bool {
+    let scalars = text.unicodeScalars
+    guard let first = scalars.first, let last = scalars.last else { return true }
+    return !isFoundationWhitespace(first) && !isFoundationWhitespace(last)
+      && !scalars.contains { $0 == "\n" || $0 == "\r" || $0 == "\t" || forbidden($0) }
+  }
+
+  /// True when ``yaml(_:field:)`` would return `node` unchanged: every scalar passes
+  /// ``isClean(_:)`` and every scalar key ``isCleanLine(_:)``. Checking first spares the
+  /// common clean tree the field paths and copies of the walk.
+  static func isClean(_ node: Node) -> Bool {
+    switch node {
+    case .scalar(let scalar): return isClean(scalar.string)
+    case .sequence(let sequence): return sequence.allSatisfy(isClean)
+    case .mapping(let mapping):
+      return mapping.allSatisfy { key, value in
+        if case .scalar(let scalar) = key, !isCleanLine(scalar.string) { return false }
+        return isClean(value)
+      }
+    case .alias: return true
+    }
+  }
+
   /// `text` as one-line text: line breaks and tabs become spaces, runs of spaces from them
   /// collapse, other forbidden characters are removed; trimmed.
   mutating func line(_ text: String, field: String) -> String {

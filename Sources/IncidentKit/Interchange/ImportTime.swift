@@ -53,6 +53,9 @@ enum ImportTime {
   /// Why `date` is not a plausible time for a record (its UTC year is outside
   /// ``plausibleYears``), or nil when it is.
   static func implausible(_ date: Date) -> String? {
+    // Most times are well inside the range: those need no calendar. (Before the Gregorian
+    // reform of 1582 Foundation's calendar is Julian, so the edges are left to it.)
+    if (plainlyPlausible ~= date.timeIntervalSince1970) { return nil }
     var calendar = Calendar(identifier: .gregorian)
     calendar.timeZone = TimeZone(identifier: "UTC")!
     let components = calendar.dateComponents([.era, .year], from: date)
@@ -60,6 +63,10 @@ enum ImportTime {
     guard !plausibleYears.contains(year) else { return nil }
     return "the year \(year) is implausible; expected a year from \(plausibleYears.lowerBound) to \(plausibleYears.upperBound)"
   }
+
+  /// Seconds since 1970 from 1600-01-01T00:00:00Z up to 10000-01-01T00:00:00Z: times in the
+  /// Gregorian calendar with a year in ``plausibleYears``.
+  static let plainlyPlausible = -11_676_096_000.0..<253_402_300_800.0
 
   /// The start of 1970 (the Unix epoch). git cannot be trusted with commit times before it
   /// (git's own tools read them as unsigned and show 1969 as 2105), so importers use the import

@@ -45,13 +45,15 @@ enum MarkdownImporter {
       text = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
         .map { clean.text(String($0.element), field: "line \($0.offset + 1)") }.joined(separator: "\n")
     }
+    // From here on the text holds no carriage return (the cleaning above turned every one into
+    // a line feed), so its lines end at each line feed byte (``lines(of:)``).
     let (frontText, body) = FrontMatter.split(text)
     var front: YAMLMap?
-    if let frontText, !frontText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+    if let frontText,
+      frontText.unicodeScalars.contains(where: { !isFoundationWhitespaceOrNewline($0) })
+    {
       do {
-        if let node = try YAMLReader.parse(Data(frontText.utf8), file: file) {
-          front = try YAMLMap(clean.yaml(node, field: ""), file: file, path: "")
-        }
+        front = try frontMatter(frontText, file: file, clean: &clean)
       } catch {
         return .failure(frontMatterProblem(error, file: file))
       }
@@ -59,7 +61,7 @@ enum MarkdownImporter {
     var warnings: [String] = []
     func string(_ key: String) -> String? {
       guard let value = try? front?.string(key) else { return nil }
-      let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+      let trimmed = value.trimmingWhitespaceAndNewlines
       return trimmed.isEmpty ? nil : trimmed
     }
     func strings(_ key: String) -> [String] {
@@ -92,11 +94,12 @@ enum MarkdownImporter {
     }
     // Timeline rows and cState track entries.
     var notes: [(at: Date, text: String)] = []
-    var lineNumber = (frontText.map { $0.split(separator: "\n", omittingEmptySubsequences: false).count + 2 } ?? 0)
-    var previous = ""
-    for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
+    var lineNumber = frontText.map { $0.utf8.count { $0 == UInt8(ascii: "\n") } + 3 } ?? 0
+    var previous: Substring = ""
+    let bodyLines = lines(of: body)
+    for line in bodyLines {
       lineNumber += 1
-      let trimmed = line.trimmingWhitespace
+      let trimmed = line.trimmingScalars(where: isFoundationWhitespace)
       if trimmed.hasPrefix("|") {
         let cells = trimmed.split(separator: "|", omittingEmptySubsequences: false).dropFirst()
           .map { $0.trimmingWhitespace }
@@ -111,34 +114,37 @@ enum MarkdownImporter {
         }
       }
       // The pattern starts with `{{<`: most lines are not looked at by the regular expression.
-      if trimmed.utf8.contains(UInt8(ascii: "{")), trimmed.contains("{{<"), let marker = trimmed.range(of: #"\{\{<\s*track\s+"([^"]+)"\s*>\}\}"#, options: .regularExpression) {
-        let inside = trimmed[marker]
-        if let q1 = inside.firstIndex(of: "\""), let q2 = inside[inside.index(after: q1)...].firstIndex(of: "\"") {
-          let when = String(inside[inside.index(after: q1)..<q2])
-          if let parsed = ImportTime.parse(when, zone: zone) {
-            if let why = checker.check(parsed, text: when, field: "line \(lineNumber)", warnings: &warnings) {
-              return problem("line \(lineNumber)", why)
+      if trimmed.utf8.contains(UInt8(ascii: "{")) {
+        let trimmed = String(trimmed)
+        if trimmed.contains("{{<"), let marker = trimmed.range(of: #"\{\{<\s*track\s+"([^"]+)"\s*>\}\}"#, options: .regularExpression) {
+          let inside = trimmed[marker]
+          if let q1 = inside.firstIndex(of: "\""), let q2 = inside[inside.index(after: q1)...].firstIndex(of: "\"") {
+            let when = String(inside[inside.index(after: q1)..<q2])
+            if let parsed = ImportTime.parse(when, zone: zone) {
+              if let why = checker.check(parsed, text: when, field: "line \(lineNumber)", warnings: &warnings) {
+                return problem("line \(lineNumber)", why)
+              }
+              var note = trimmed.replacingCharacters(in: marker, with: "").trimmingWhitespace
+              if note.isEmpty { note = String(previous) }
+              if !note.isEmpty { notes.append((parsed.date, note)) }
             }
-            var note = trimmed.replacingCharacters(in: marker, with: "").trimmingWhitespace
-            if note.isEmpty { note = previous }
-            if !note.isEmpty { notes.append((parsed.date, note)) }
           }
         }
       }
-      if !trimmed.isEmpty { previous = trimmed } 
+      if !trimmed.isEmpty { previous = trimmed }
     }
 
     // Title.
-    let fileName = (file as NSString).lastPathComponent
+    let fileName = lastPathComponent(file)
     var title = string("title")
     if title == nil {
-      for line in body.split(separator: "\n") where line.hasPrefix("# ") {
+      for line in bodyLines where line.hasPrefix("# ") {
         title = line.dropFirst(2).trimmingWhitespace
         break
       }
     }
     if title == nil || title!.isEmpty {
-      let paragraph = body.split(separator: "\n").map { $0.trimmingWhitespace }
+      let paragraph = bodyLines.lazy.map { $0.trimmingScalars(where: isFoundationWhitespace) }
         .first { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("|") && !$0.lowercased().hasPrefix("internal post-mortem") }
       if let paragraph {
         var sentence = paragraph.prefix { $0 != "." && $0 != "!" && $0 != "?" }
@@ -206,7 +212,7 @@ enum MarkdownImporter {
     }
 
     var incident = Incident(id: ImportSeverity.placeholderID, title: finalTitle, kind: .outage, severity: severity, status: status)
-    incident.summary = string("summary") ?? summaryParagraph(body)
+    incident.summary = string("summary") ?? summaryParagraph(bodyLines)
     var services = strings("affected").map { clean.line($0, field: "affected") }
     if services.isEmpty { services = strings("product").map { clean.line($0, field: "product") } }
     incident.services = Lifecycle.unique(services.filter { !$0.isEmpty })
@@ -274,22 +280,67 @@ enum MarkdownImporter {
     return ImportProblem(file: file, field: field, message: "\(place): \(message)")
   }
 
-  /// The first paragraph under a `## Summary` heading, else the first paragraph of text.
-  static func summaryParagraph(_ body: String) -> String? {
-    let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingWhitespace }
-    var start = lines.firstIndex { $0.lowercased().hasPrefix("## summary") }.map { $0 + 1 } ?? 0
+  /// The first paragraph under a `## Summary` heading, else the first paragraph of text, in
+  /// the body's ``lines(of:)``.
+  static func summaryParagraph(_ bodyLines: [Substring]) -> String? {
+    let lines = bodyLines.map { $0.trimmingScalars(where: isFoundationWhitespace) }
+    // Only a line starting with `#` can be the heading, so only those are lowercased.
+    var start =
+      lines.firstIndex { $0.utf8.first == UInt8(ascii: "#") && $0.lowercased().hasPrefix("## summary") }
+      .map { $0 + 1 } ?? 0
     while start < lines.count, lines[start].isEmpty || lines[start].hasPrefix("#") || lines[start].lowercased().hasPrefix("internal post-mortem") {
       start += 1
     }
-    var paragraph: [String] = []
+    var paragraph: [Substring] = []
     var i = start
     while i < lines.count, !lines[i].isEmpty, !lines[i].hasPrefix("#") {
       paragraph.append(lines[i])
       i += 1
     }
-    let text = paragraph.joined(separator: " ")
-      .replacingOccurrences(of: #"\{\{<[^}]*>\}\}"#, with: "", options: .regularExpression)
-      .trimmingWhitespace
+    var text = paragraph.joined(separator: " ")
+    // Shortcodes start with `{`: most paragraphs are not looked at by the regular expression.
+    if text.utf8.contains(UInt8(ascii: "{")) {
+      text = text.replacingOccurrences(of: #"\{\{<[^}]*>\}\}"#, with: "", options: .regularExpression)
+    }
+    text = text.trimmingWhitespace
     return text.isEmpty ? nil : text
+  }
+
+  /// The lines of `text`, which holds no carriage return: the same as
+  /// `text.split(separator: "\n", omittingEmptySubsequences: false)`, found on the UTF-8 bytes
+  /// instead of by `Character` (a line feed not after a carriage return is a `Character` of
+  /// its own, so both split at the same places).
+  static func lines(of text: String) -> [Substring] {
+    text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+      .map(Substring.init)
+  }
+
+  /// The last component of a path, as `NSString.lastPathComponent` gives it, without bridging
+  /// for the paths an import reads (no trailing `/`): the text after the last `/`.
+  static func lastPathComponent(_ path: String) -> String {
+    guard !path.hasSuffix("/") else { return (path as NSString).lastPathComponent }
+    guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path }
+    return String(path[path.utf8.index(after: slash)...])
+  }
+
+  /// The front matter as a mapping with every text cleaned by `clean`, or nil when it is an
+  /// empty document.
+  ///
+  /// Read without positions (``YAMLReader/parse(_:file:maxDepth:positions:)``), which is
+  /// several times faster; the reader still reports its own errors with their line and column,
+  /// and a front matter that is not a mapping is read again with positions for its error.
+  static func frontMatter(_ text: String, file: String, clean: inout ImportText)
+    throws(FormatError) -> YAMLMap?
+  {
+    guard let node = try YAMLReader.parse(Data(text.utf8), file: file, positions: false) else {
+      return nil
+    }
+    do {
+      let cleaned = ImportText.isClean(node) ? node : clean.yaml(node, field: "")
+      return try YAMLMap(cleaned, file: file, path: "")
+    } catch {
+      guard let node = try YAMLReader.parse(Data(text.utf8), file: file) else { return nil }
+      return try YAMLMap(clean.yaml(node, field: ""), file: file, path: "")
+    }
   }
 }

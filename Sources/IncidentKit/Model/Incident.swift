@@ -204,10 +204,16 @@ public struct TimelineEvent: Sendable, Equatable {
   }
 
   /// A new random event ID.
+  ///
+  /// The ten characters are ten 5-bit groups of one 64-bit value from the system's secure
+  /// random source: one `getrandom` call instead of ten (`next(upperBound: 32)` would take the
+  /// top five bits of a new 32-bit value each time; both are uniform), which was a noticeable
+  /// part of importing thousands of postmortems.
   public static func newID() -> String {
     var generator = SystemRandomNumberGenerator()
-    let chars = (0..<10).map { _ in
-      IncidentID.crockford[Int(generator.next(upperBound: UInt32(32)))]
+    let bits: UInt64 = generator.next()
+    let chars = (0..<10).map { i in
+      IncidentID.crockford[Int(truncatingIfNeeded: bits >> (5 * i)) & 31]
     }
     return "ev-" + String(decoding: chars, as: UTF8.self).lowercased()
   }
