@@ -145,15 +145,10 @@ extension IncidentStore {
         if let signingFailure { throw signingFailure }
         throw .git(error)
       }
-      do {
-        try repository.updateReference(
-          branch, to: commits[commits.count - 1], expecting: tip,
-          message: "git-incident: \(commits.count) commits (\(series[0].message.subject))")
-      } catch let error where error.code == .modified || error.code == .exists || error.code == .locked {
-        continue
-      } catch {
-        throw .git(error)
-      }
+      guard try moveBranch(
+        branch, to: commits[commits.count - 1], from: tip,
+        message: "git-incident: \(commits.count) commits (\(series[0].message.subject))")
+      else { continue }
       landed = true
       let warnings = updateWorkTree(order.map { ($0, finalFiles[$0]!) }, created: created)
       return SeriesResult(commits: commits, branch: branch, warnings: warnings)

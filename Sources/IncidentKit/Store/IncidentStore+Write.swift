@@ -88,14 +88,8 @@ extension IncidentStore {
       let newCommit = try createCommit(
         tree: newTree, parents: tip.map { [$0] } ?? [], author: author, committer: committer,
         message: pending.message.text, signer: signer)
-      do {
-        try repository.updateReference(
-          branch, to: newCommit, expecting: tip, message: "git-incident: \(pending.message.subject)")
-      } catch let error where error.code == .modified || error.code == .exists || error.code == .locked {
-        continue
-      } catch {
-        throw .git(error)
-      }
+      guard try moveBranch(branch, to: newCommit, from: tip, message: "git-incident: \(pending.message.subject)")
+      else { continue }
       let warnings = updateWorkTree(pending.files)
       rememberWritten(pending.files, blobs: blobs, tree: newTree)
       let incident = pending.message.trailers.first { $0.key == "Incident" }.flatMap { IncidentID($0.value) }
@@ -104,6 +98,42 @@ extension IncidentStore {
         warnings: warnings)
     }
     throw .tooManyRetries(Self.maxAttempts)
+  }
+
+  /// How long a write waits for another process's lock on the branch (`<ref>.lock`), as git
+  /// waits `core.filesRefLockTimeout` (100 ms by default) before it gives up: in seconds.
+  static let branchLockWait = 1.0
+
+  /// Moves `branch` from `tip` to `commit` with a compare-and-swap.
+  ///
+  /// While another process holds the branch's lock file it retries every 20 ms for up to
+  /// ``branchLockWait`` seconds, without writing anything again.
+  ///
+  /// - Returns: false when another writer moved the branch (the caller starts over from the
+  ///   new tip).
+  /// - Throws: ``IncidentError/refused(_:)`` naming the lock file when it is still there after
+  ///   the wait; ``IncidentError/git(_:)`` for other failures.
+  func moveBranch(_ branch: String, to commit: ObjectID, from tip: ObjectID?, message: String)
+    throws(IncidentError) -> Bool
+  {
+    let deadline = Date().addingTimeInterval(Self.branchLockWait)
+    while true {
+      do {
+        try repository.updateReference(branch, to: commit, expecting: tip, message: message)
+        return true
+      } catch let error where error.code == .modified || error.code == .exists {
+        return false
+      } catch let error where error.code == .locked {
+        guard Date() < deadline else {
+          let lock = (repository.gitDirectory as NSString).appendingPathComponent(branch + ".lock")
+          throw .refused(
+            "\(branch) is locked by another process (\(lock) exists); nothing was changed. If no git command is running, a crashed one left the lock: remove the file and run the command again")
+        }
+        usleep(20_000)
+      } catch {
+        throw .git(error)
+      }
+    }
   }
 
   /// The branch HEAD names, its tip (nil while unborn) and the tip's tree: where a write starts.

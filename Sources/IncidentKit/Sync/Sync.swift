@@ -273,17 +273,6 @@ extension IncidentStore {
     throw IncidentError.refused("\(remoteLabel) kept moving: the push was refused \(options.maxRounds) times; your commits are kept locally, run sync again")
   }
 
-  /// Moves the branch with a compare-and-swap; false when another writer moved it first.
-  private func moveBranch(_ ref: String, to target: ObjectID, from old: ObjectID?, message: String) throws -> Bool {
-    do {
-      try repository.updateReference(ref, to: target, expecting: old, message: message)
-      return true
-    } catch {
-      if error.code == .modified || error.code == .exists || error.code == .locked { return false }
-      throw error
-    }
-  }
-
   /// Pushes; false when the remote refused because it moved (`fetch first`,
   /// `non-fast-forward`), so another fetch and merge may land it.
   ///
