@@ -40,7 +40,8 @@ extension IncidentStore {
   /// finally write the last version of each written file into the work tree and index. Files
   /// that neither the tip nor the work tree has are written into the work tree meanwhile, on
   /// another thread, and removed again when the chain does not land (``WorkTreeCreation``);
-  /// they are staged once it has. Either the whole chain lands or none of it: a failure leaves
+  /// the branch moves only once every one of them is written (one that cannot be written
+  /// refuses the whole chain), and they are staged right after. Either the whole chain lands or none of it: a failure leaves
   /// only unreferenced objects. A chain of ``packThreshold`` commits or more holds its objects
   /// in memory and writes them as pack files (``Repository/withObjectBatch(copying:_:)``, listing exactly the blobs, trees and
   /// commits it wrote; cut into parts by ``packParts(_:)``), not as one loose file each.
@@ -50,7 +51,9 @@ extension IncidentStore {
   ///   - build: computes the commits, oldest first, from the tip's tree; may throw to refuse.
   ///     Each commit's ``PendingCommit/authorDate`` sets its author date; committer dates are
   ///     now.
-  /// - Throws: ``IncidentError`` from `build`, ``IncidentError/uncommittedChanges(_:)``,
+  /// - Throws: ``IncidentError`` from `build`, ``IncidentError/uncommittedChanges(_:)`` (also
+  ///   for a new file that appeared in the work tree meanwhile), ``IncidentError/refused(_:)``
+  ///   when a new file cannot be written into the work tree or the branch stays locked,
   ///   ``IncidentError/detachedHead``, ``IncidentError/tooManyRetries(_:)``, or
   ///   ``IncidentError/git(_:)``.
   func commitSeries(
@@ -144,6 +147,19 @@ extension IncidentStore {
       } catch {
         if let signingFailure { throw signingFailure }
         throw .git(error)
+      }
+      // Every new file must be in the work tree before the branch moves: a file that could not
+      // be written stops the series (the files written are taken back), and the index is
+      // written right after the move.
+      if let created {
+        for (file, outcome) in zip(created.files, created.wait()) {
+          guard case .failure(let failure) = outcome else { continue }
+          if failure.exists {
+            throw .uncommittedChanges([file.path])
+          }
+          throw .refused(
+            "cannot write \(file.path) in the work tree (\(failure.description)); nothing was changed")
+        }
       }
       guard try moveBranch(
         branch, to: commits[commits.count - 1], from: tip,

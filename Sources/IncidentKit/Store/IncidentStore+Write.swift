@@ -154,8 +154,34 @@ extension IncidentStore {
   }
 
   /// Refuses when any of `paths` differs between the tip's tree and the index or work tree.
+  ///
+  /// Also refuses, before anything is written, when another process holds the index's lock
+  /// (`.git/index.lock`, as `git commit` refuses) and when a folder on a path is a symbolic
+  /// link in the work tree: git never writes through one (a file written there would land
+  /// outside the work tree, and `git status` would show it deleted).
   func checkClean(_ paths: [String], against tree: Tree?) throws(IncidentError) {
-    guard !repository.isBare else { return }
+    guard !repository.isBare, let root = repository.workingDirectory else { return }
+    let indexLock = (repository.gitDirectory as NSString).appendingPathComponent("index.lock")
+    if access(indexLock, F_OK) == 0 {
+      throw .refused(
+        "\(indexLock) exists: another git process is changing the index; nothing was changed. If no git command is running, a crashed one left the lock: remove the file and run the command again")
+    }
+    var checked = Set<String>()
+    for path in paths {
+      var folder = Substring(path)
+      var folders: [Substring] = []
+      while let slash = folder.lastIndex(of: "/") {
+        folder = folder[..<slash]
+        folders.append(folder)
+      }
+      for folder in folders.reversed() where checked.insert(String(folder)).inserted {
+        var st = stat()
+        if lstat(root + "/" + folder, &st) == 0, st.st_mode & S_IFMT == S_IFLNK {
+          throw .refused(
+            "\(folder) is a symbolic link in the work tree; git does not write through one, and neither does git-incident: replace it with the folder itself")
+        }
+      }
+    }
     do {
       let index = try repository.index()
       var dirty: [String] = []

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+/// What a write does when the work tree is not what it expects: a folder that is a symbolic
+/// link, a lock on the index, a file where a folder must go. Nothing is changed, and the error
+/// names the path.
+@Suite("Work-tree safety of writes")
+struct WorkTreeSafetyTests {
+  static func postmortems(_ box: Sandbox, count: Int) throws -> URL {
+    let source = box.path("postmortems")
+    try ImportPackTests.write(count, to: source)
+    return source
+  }
+
+  static func snapshot(_ box: Sandbox, _ repo: URL) throws -> [String] {
+    [
+      try box.git(["rev-parse", "HEAD"], in: repo),
+      try box.git(["status", "--porcelain", "--untracked-files=all"], in: repo),
+      try box.git(["ls-files", "--stage"], in: repo),
+    ]
+  }
+
+  @Test func aSymbolicLinkOnThePathIsRefusedBeforeAnythingIsWritten() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let outside = box.path("outside")
+    try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(at: repo.appendingPathComponent("incidents"), withDestinationURL: outside)
+    let before = try Self.snapshot(box, repo)
+
+    let declare = try box.incident(["declare", "Checkout down", "--severity", "SEV2"], in: repo)
+    #expect(declare.status == 1)
+    #expect(declare.stderr.contains("incidents is a symbolic link in the work tree; git does not write through one"), "\(declare.stderr)")
+    let imported = try box.incident(["import", "markdown", try Self.postmortems(box, count: 70).path], in: repo)
+    #expect(imported.status == 1)
+    #expect(imported.stderr.contains("incidents is a symbolic link in the work tree"), "\(imported.stderr)")
+    #expect(try Self.snapshot(box, repo) == before)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
+  }
+
+  @Test func aLockedIndexIsRefusedBeforeAnythingIsWritten() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let lock = repo.appendingPathComponent(".git/index.lock")
+    try Data().write(to: lock)
+    let tip = try box.git(["rev-parse", "HEAD"], in: repo)
+    let r = try box.incident(["import", "markdown", try Self.postmortems(box, count: 70).path], in: repo)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("\(lock.path) exists: another git process is changing the index; nothing was changed"), "\(r.stderr)")
+    #expect(try box.git(["rev-parse", "HEAD"], in: repo) == tip)
+    #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent("incidents").path))
+  }
+
+  /// A file where the import needs a folder: the new files cannot all be written, so the
+  /// import is refused and those written are taken back; the user's file is untouched.
+  @Test func aNewFileThatCannotBeWrittenRefusesTheImport() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    try FileManager.default.createDirectory(at: repo.appendingPathComponent("incidents"), withIntermediateDirectories: true)
+    try Data("mine\n".utf8).write(to: repo.appendingPathComponent("incidents/2021"))
+    let before = try Self.snapshot(box, repo)
+    let r = try box.incident(["import", "markdown", try Self.postmortems(box, count: 70).path], in: repo)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("error: cannot write incidents/2021/INC-2021") && r.stderr.contains("/incident.yaml in the work tree (open: Not a directory); nothing was changed"), "\(r.stderr)")
+    #expect(try Self.snapshot(box, repo) == before)
+    #expect(try Data(contentsOf: repo.appendingPathComponent("incidents/2021")) == Data("mine\n".utf8))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: repo.appendingPathComponent("incidents").path) == ["2021"])
+  }
+
+  /// A source ID taken from a file name obeys the one-line rule like any imported field: a
+  /// control character is removed (with a warning), so the record stays readable and a second
+  /// import finds it.
+  @Test func aFileNameWithAControlCharacterGivesACleanSourceID() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let source = box.path("md")
+    try FileManager.default.createDirectory(at: source, withIntermediateDirectories: true)
+    try Data("---\ntitle: Escape in the name\nstart_time: 2022-01-04T00:00:00Z\n---\n".utf8)
+      .write(to: source.appendingPathComponent("esc\u{1B}[31m.md"))
+    let first = try box.incident(["import", "markdown", source.path, "--json"], in: repo)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stderr.contains("removed control or bidirectional characters (U+001B) from file name"), "\(first.stderr)")
+    let report = try #require(try box.json(first.stdout) as? [String: Any])
+    let imported = try #require((report["imported"] as? [[String: Any]])?.first)
+    #expect((imported["source"] as? [String: String])?["id"] == "esc[31m.md")
+    #expect(try box.incident(["list"], in: repo).status == 0)
+    let again = try box.incident(["import", "markdown", source.path, "--json"], in: repo)
+    let present = try #require((try box.json(again.stdout) as? [String: Any])?["already_present"] as? [[String: Any]])
+    #expect(present.count == 1 && present.first?["source"] as? String == "markdown:esc[31m.md")
+  }
+
+  /// A folder given as a symbolic link is read where it points; the same file reached through
+  /// the link and directly is read once.
+  @Test func aFolderGivenAsALinkIsFollowedOnce() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let real = box.path("real")
+    try FileManager.default.createDirectory(at: real, withIntermediateDirectories: true)
+    try Data("---\ntitle: Through a link\nstart_time: 2022-01-05T00:00:00Z\n---\n".utf8).write(to: real.appendingPathComponent("a.md"))
+    try FileManager.default.createSymbolicLink(at: box.path("linked"), withDestinationURL: real)
+    let r = try box.incident(["import", "markdown", box.path("linked").path, real.path, "--json"], in: repo)
+    #expect(r.status == 0, "\(r.stderr)")
+    let report = try #require(try box.json(r.stdout) as? [String: Any])
+    #expect((report["imported"] as? [[String: Any]])?.compactMap { ($0["source"] as? [String: String])?["id"] } == ["a.md"])
+  }
+}
