@@ -197,8 +197,9 @@ extension IncidentStore {
   }
 
   /// The files to read, in order: each named file, and each file under a named folder whose
-  /// name ends in one of the system's extensions (hidden files and folders skipped; symbolic
-  /// links followed); a file reached twice is read once. A path that does not exist is a
+  /// name ends in one of the system's extensions (hidden files and folders skipped; a folder
+  /// or file given as a symbolic link followed, links to files inside followed, links to
+  /// folders inside not entered); a file reached twice is read once. A path that does not exist is a
   /// problem naming it.
   static func collectFiles(_ paths: [String], system: ImportSystem) -> [FoundFile] {
     var out: [FoundFile] = []
@@ -214,7 +215,9 @@ extension IncidentStore {
       var files: [(path: String, name: String)] = []
       if st.st_mode & S_IFMT == S_IFDIR {
         let base = path.hasSuffix("/") ? String(path.dropLast()) : path
-        let enumerator = fm.enumerator(atPath: base)
+        // A folder given as a symbolic link is read where it points (folders met inside are
+        // listed but not entered when they are links, as git does not follow them).
+        let enumerator = fm.enumerator(atPath: URL(fileURLWithPath: base).resolvingSymlinksInPath().path)
         while let relative = enumerator?.nextObject() as? String {
           let name = (relative as NSString).lastPathComponent
           if name.hasPrefix(".") {
@@ -232,8 +235,9 @@ extension IncidentStore {
       } else {
         files = [(path, (path as NSString).lastPathComponent)]
       }
-      // The folder's path is made standard once; the enumerator's relative paths are.
-      let standardBase = URL(fileURLWithPath: path).standardizedFileURL.path
+      // The folder's path is made standard (and its links resolved) once; the enumerator's
+      // relative paths are standard already.
+      let standardBase = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
       for (file, name) in files {
         let key = st.st_mode & S_IFMT != S_IFDIR ? standardBase
           : standardBase.hasSuffix("/") ? standardBase + name : standardBase + "/" + name

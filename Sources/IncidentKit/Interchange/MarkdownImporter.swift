@@ -247,7 +247,7 @@ enum MarkdownImporter {
     let postmortem = "---\n" + frontOut + "---\n\n" + bodyOut + (bodyOut.hasSuffix("\n") ? "" : "\n")
 
     let sourceID = (string("uuid") ?? string("id")).map { clean.line($0, field: front?.node("uuid") != nil ? "uuid" : "id") }
-      .flatMap { $0.isEmpty ? nil : $0 } ?? sourceName
+      .flatMap { $0.isEmpty ? nil : $0 } ?? clean.line(sourceName, field: "file name")
     if let warning = clean.warning { warnings.append(warning) }
     return .success(ImportDraft(
       file: file, source: IncidentSource(system: ImportSystem.markdown.rawValue, id: sourceID),
