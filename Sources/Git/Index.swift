@@ -94,6 +94,13 @@ public final class Index {
     try check(git_index_remove_bypath(pointer, path), "git_index_remove_bypath")
   }
 
+  /// Drops the changes made in memory: reads the index file again.
+  ///
+  /// The corresponding libgit2 function is `git_index_read` (forced).
+  public func reload() throws(GitError) {
+    try check(git_index_read(pointer, 1), "git_index_read")
+  }
+
   /// Writes the index back to disk, under git's `index.lock`.
   ///
   /// The corresponding libgit2 function is `git_index_write`.

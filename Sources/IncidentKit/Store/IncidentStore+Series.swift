@@ -87,7 +87,13 @@ extension IncidentStore {
         if !new.isEmpty { created = WorkTreeCreation(root: workdir, files: new.map { ($0, finalFiles[$0]!) }) }
       }
       var landed = false
-      defer { if !landed { created?.undo() } }
+      var staged: Index?
+      defer {
+        if !landed {
+          created?.undo()
+          try? staged?.reload()
+        }
+      }
       var commits: [ObjectID] = []
       var signingFailure: IncidentError?
       do {
@@ -149,8 +155,8 @@ extension IncidentStore {
         throw .git(error)
       }
       // Every new file must be in the work tree before the branch moves: a file that could not
-      // be written stops the series (the files written are taken back), and the index is
-      // written right after the move.
+      // be written stops the series (the files written are taken back). They are staged in
+      // memory now, so only the index file's write is left after the move.
       if let created {
         for (file, outcome) in zip(created.files, created.wait()) {
           guard case .failure(let failure) = outcome else { continue }
@@ -160,13 +166,14 @@ extension IncidentStore {
           throw .refused(
             "cannot write \(file.path) in the work tree (\(failure.description)); nothing was changed")
         }
+        staged = try stage(created)
       }
       guard try moveBranch(
         branch, to: commits[commits.count - 1], from: tip,
         message: "git-incident: \(commits.count) commits (\(series[0].message.subject))")
       else { continue }
       landed = true
-      let warnings = updateWorkTree(order.map { ($0, finalFiles[$0]!) }, created: created)
+      let warnings = updateWorkTree(order.map { ($0, finalFiles[$0]!) }, created: created, staged: staged != nil)
       return SeriesResult(commits: commits, branch: branch, warnings: warnings)
     }
     throw .tooManyRetries(Self.maxAttempts)

@@ -156,12 +156,15 @@ extension IncidentStore {
   /// Refuses when any of `paths` differs between the tip's tree and the index or work tree.
   ///
   /// Also refuses, before anything is written, when another process holds the index's lock
-  /// (`.git/index.lock`, as `git commit` refuses) and when a folder on a path is a symbolic
+  /// (`.git/index.lock`) for longer than ``branchLockWait`` (git refuses at once), and when a folder on a path is a symbolic
   /// link in the work tree: git never writes through one (a file written there would land
   /// outside the work tree, and `git status` would show it deleted).
   func checkClean(_ paths: [String], against tree: Tree?) throws(IncidentError) {
     guard !repository.isBare, let root = repository.workingDirectory else { return }
     let indexLock = (repository.gitDirectory as NSString).appendingPathComponent("index.lock")
+    // Another git command holds it for milliseconds: wait as for the branch's lock.
+    let deadline = Date().addingTimeInterval(Self.branchLockWait)
+    while access(indexLock, F_OK) == 0 && Date() < deadline { usleep(20_000) }
     if access(indexLock, F_OK) == 0 {
       throw .refused(
         "\(indexLock) exists: another git process is changing the index; nothing was changed. If no git command is running, a crashed one left the lock: remove the file and run the command again")
@@ -209,9 +212,15 @@ extension IncidentStore {
   /// committed blob and no file metadata, so the index matches the commit and `git status`
   /// shows the work tree's copy as changed until `git checkout -- <path>` restores it.
   ///
+  /// When `staged` is true, the files of `created` are in the repository's index object
+  /// already (``stage(_:)``, before the branch moved) and only the index file is written for
+  /// them.
+  ///
   /// - Returns: a warning for each file not written and for an index that could not be
   ///   updated; the commit has landed either way.
-  func updateWorkTree(_ files: [(path: String, data: Data)], created: WorkTreeCreation? = nil) -> [String] {
+  func updateWorkTree(
+    _ files: [(path: String, data: Data)], created: WorkTreeCreation? = nil, staged: Bool = false
+  ) -> [String] {
     guard let workdir = repository.workingDirectory else { return [] }
     var warnings: [String] = []
     var metadata: [String: WorkTreeCreation.Outcome] = [:]
@@ -246,6 +255,7 @@ extension IncidentStore {
     do {
       if let index = try repository.index() {
         for (file, outcome) in zip(files, outcomes) {
+          if staged, metadata[file.path] != nil { continue }
           // The file holds exactly the committed blob: stage that blob with the file's
           // metadata, without reading and hashing the file again.
           let blob = ObjectID.blob(hashing: file.data)
@@ -260,6 +270,26 @@ extension IncidentStore {
       warnings.append("committed, but could not update the index: \(error.message); run `git reset -q -- " + files.map(\.path).joined(separator: " ") + "`")
     }
     return warnings
+  }
+
+  /// Stages the files `created` wrote in the repository's index object, in memory only: the
+  /// index file is written by ``updateWorkTree(_:created:staged:)`` once the branch has moved,
+  /// so that little is left to do between the two. Call it only when every file was written.
+  ///
+  /// - Returns: the index, to read again (``Index/reload()``) when the branch does not move;
+  ///   nil for a bare repository.
+  /// - Throws: ``IncidentError/git(_:)`` when the index cannot be read or refuses an entry.
+  func stage(_ created: WorkTreeCreation) throws(IncidentError) -> Index? {
+    do {
+      guard let index = try repository.index() else { return nil }
+      for (file, outcome) in zip(created.files, created.wait()) {
+        guard case .success(let st) = outcome else { continue }
+        try index.add(path: file.path, blob: ObjectID.blob(hashing: file.data), metadata: st)
+      }
+      return index
+    } catch {
+      throw .git(error)
+    }
   }
 
   /// Adds the records a commit wrote to the ``RecordCache`` (parsed from the bytes written, so
