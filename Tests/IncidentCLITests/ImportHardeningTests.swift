@@ -265,6 +265,8 @@ struct ImportHardeningTests {
     try FileManager.default.createDirectory(at: box.path("in/md/folder.md"), withIntermediateDirectories: true)
     let outside = try Self.write(box, "elsewhere/e.md", pm)
     try FileManager.default.createSymbolicLink(at: box.path("in/md/link.md"), withDestinationURL: outside)
+    // A second name for b.md: the same file, read once.
+    try FileManager.default.createSymbolicLink(atPath: box.path("in/md/z-alias.md").path, withDestinationPath: "b.md")
     let r = try box.incident([
       "import", "markdown", box.path("in/md/b.md").path, box.path("in/md/").path, box.path("in/missing").path,
       box.path("in/md/./a/c.markdown").path, "--json",

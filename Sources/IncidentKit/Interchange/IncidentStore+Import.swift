@@ -212,7 +212,7 @@ extension IncidentStore {
           file: path, field: nil, message: "no such file or folder; give a \(system.rawValue) file or a folder of them")))
         continue
       }
-      var files: [(path: String, name: String)] = []
+      var files: [(path: String, name: String, isLink: Bool)] = []
       if st.st_mode & S_IFMT == S_IFDIR {
         let base = path.hasSuffix("/") ? String(path.dropLast()) : path
         // A folder given as a symbolic link is read where it points (folders met inside are
@@ -229,17 +229,20 @@ extension IncidentStore {
           let full = base + "/" + relative
           var entry = stat()
           guard stat(full, &entry) == 0, entry.st_mode & S_IFMT != S_IFDIR else { continue }
-          files.append((full, relative))
+          var link = stat()
+          files.append((full, relative, lstat(full, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK))
         }
         files.sort { $0.path < $1.path }
       } else {
-        files = [(path, (path as NSString).lastPathComponent)]
+        files = [(path, (path as NSString).lastPathComponent, false)]
       }
       // The folder's path is made standard (and its links resolved) once; the enumerator's
       // relative paths are standard already.
       let standardBase = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
-      for (file, name) in files {
-        let key = st.st_mode & S_IFMT != S_IFDIR ? standardBase
+      for (file, name, isLink) in files {
+        // A link to a file is known by the file it points to, so the file is read once.
+        let key = isLink ? URL(fileURLWithPath: file).resolvingSymlinksInPath().path
+          : st.st_mode & S_IFMT != S_IFDIR ? standardBase
           : standardBase.hasSuffix("/") ? standardBase + name : standardBase + "/" + name
         guard seen.insert(key).inserted else { continue }
         out.append(FoundFile(file: file, name: name, problem: nil))

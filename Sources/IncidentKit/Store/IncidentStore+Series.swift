@@ -41,7 +41,8 @@ extension IncidentStore {
   /// that neither the tip nor the work tree has are written into the work tree meanwhile, on
   /// another thread, and removed again when the chain does not land (``WorkTreeCreation``);
   /// the branch moves only once every one of them is written (one that cannot be written
-  /// refuses the whole chain), and they are staged right after. Either the whole chain lands or none of it: a failure leaves
+  /// refuses the whole chain) and staged in the index file; if the branch then does not move,
+  /// their index entries are removed again. Either the whole chain lands or none of it: a failure leaves
   /// only unreferenced objects. A chain of ``packThreshold`` commits or more holds its objects
   /// in memory and writes them as pack files (``Repository/withObjectBatch(copying:_:)``, listing exactly the blobs, trees and
   /// commits it wrote; cut into parts by ``packParts(_:)``), not as one loose file each.
@@ -88,10 +89,20 @@ extension IncidentStore {
       }
       var landed = false
       var staged: Index?
+      var indexWritten = false
       defer {
         if !landed {
           created?.undo()
-          try? staged?.reload()
+          if let staged {
+            if indexWritten {
+              // Take the new entries out of the index file again, keeping what others staged.
+              try? staged.reloadIfChanged()
+              for file in created?.files ?? [] { try? staged.remove(path: file.path) }
+              try? staged.write(waitingForLock: Self.branchLockWait)
+            } else {
+              try? staged.reload()
+            }
+          }
         }
       }
       var commits: [ObjectID] = []
@@ -155,8 +166,8 @@ extension IncidentStore {
         throw .git(error)
       }
       // Every new file must be in the work tree before the branch moves: a file that could not
-      // be written stops the series (the files written are taken back). They are staged in
-      // memory now, so only the index file's write is left after the move.
+      // be written stops the series (the files written are taken back). They are staged, and
+      // the index written, before the move.
       if let created {
         for (file, outcome) in zip(created.files, created.wait()) {
           guard case .failure(let failure) = outcome else { continue }
@@ -167,6 +178,22 @@ extension IncidentStore {
             "cannot write \(file.path) in the work tree (\(failure.description)); nothing was changed")
         }
         staged = try stage(created)
+        // The index file is written before the branch moves, as git writes `index.lock` before
+        // it moves a branch: killed in between, the new files are staged additions of files
+        // that are in the work tree (a `git commit` would record them), never staged
+        // deletions of committed files.
+        if let staged {
+          do {
+            try staged.write(waitingForLock: Self.branchLockWait)
+          } catch where error.code == .locked {
+            let lock = (repository.gitDirectory as NSString).appendingPathComponent("index.lock")
+            throw .refused(
+              "\(lock) exists: another git process is changing the index; nothing was changed. If no git command is running, a crashed one left the lock: remove the file and run the command again")
+          } catch {
+            throw .git(error)
+          }
+          indexWritten = true
+        }
       }
       guard try moveBranch(
         branch, to: commits[commits.count - 1], from: tip,

@@ -212,9 +212,8 @@ extension IncidentStore {
   /// committed blob and no file metadata, so the index matches the commit and `git status`
   /// shows the work tree's copy as changed until `git checkout -- <path>` restores it.
   ///
-  /// When `staged` is true, the files of `created` are in the repository's index object
-  /// already (``stage(_:)``, before the branch moved) and only the index file is written for
-  /// them.
+  /// When `staged` is true, the files of `created` are in the index file already (staged and
+  /// written before the branch moved); the index is written again only for other files.
   ///
   /// - Returns: a warning for each file not written and for an index that could not be
   ///   updated; the commit has landed either way.
@@ -254,8 +253,13 @@ extension IncidentStore {
     }
     do {
       if let index = try repository.index() {
+        // What other commands staged since the index was read is kept (read again if the file
+        // changed); its lock, held by another git command for milliseconds, is waited for.
+        try index.reloadIfChanged()
+        var added = 0
         for (file, outcome) in zip(files, outcomes) {
           if staged, metadata[file.path] != nil { continue }
+          added += 1
           // The file holds exactly the committed blob: stage that blob with the file's
           // metadata, without reading and hashing the file again.
           let blob = ObjectID.blob(hashing: file.data)
@@ -264,7 +268,7 @@ extension IncidentStore {
           case .failure: try index.add(path: file.path, blob: blob, metadata: stat())
           }
         }
-        try index.write()
+        if added > 0 || !staged { try index.write(waitingForLock: Self.branchLockWait) }
       }
     } catch {
       warnings.append("committed, but could not update the index: \(error.message); run `git reset -q -- " + files.map(\.path).joined(separator: " ") + "`")
@@ -272,9 +276,9 @@ extension IncidentStore {
     return warnings
   }
 
-  /// Stages the files `created` wrote in the repository's index object, in memory only: the
-  /// index file is written by ``updateWorkTree(_:created:staged:)`` once the branch has moved,
-  /// so that little is left to do between the two. Call it only when every file was written.
+  /// Stages the files `created` wrote in the repository's index object (read again first if
+  /// another command changed the file), in memory; the caller writes it. Call it only when
+  /// every file was written.
   ///
   /// - Returns: the index, to read again (``Index/reload()``) when the branch does not move;
   ///   nil for a bare repository.
@@ -282,6 +286,8 @@ extension IncidentStore {
   func stage(_ created: WorkTreeCreation) throws(IncidentError) -> Index? {
     do {
       guard let index = try repository.index() else { return nil }
+      // What other commands staged since the index was read is kept.
+      try index.reloadIfChanged()
       for (file, outcome) in zip(created.files, created.wait()) {
         guard case .success(let st) = outcome else { continue }
         try index.add(path: file.path, blob: ObjectID.blob(hashing: file.data), metadata: st)
