@@ -30,22 +30,22 @@ extension IncidentStore {
   /// Makes a chain of commits on the branch HEAD names and moves the branch once, for imports
   /// of many incidents.
   ///
-  /// The same rules as ``commit(identity:guarded:build:)``, with the work done once for the
-  /// whole chain: under this tool's repository lock, read the tip, let `build` compute every
-  /// commit from the tip's tree, refuse if any written path has uncommitted changes, then write
-  /// each commit on top of the previous one (each tree made by a ``TreeChain``, which keeps
-  /// one tree builder per folder from one commit to the next, so only the trees on the written
-  /// paths are rewritten and no folder is read again), move the branch from the old tip to the last commit
-  /// with one compare-and-swap (retrying from the top when another writer moved it), and
-  /// finally write the last version of each written file into the work tree and index. Files
-  /// that neither the tip nor the work tree has are written into the work tree meanwhile, on
-  /// another thread, and removed again when the chain does not land (``WorkTreeCreation``);
-  /// the branch moves only once every one of them is written (one that cannot be written
-  /// refuses the whole chain) and staged in the index file; if the branch then does not move,
-  /// their index entries are removed again. Either the whole chain lands or none of it: a failure leaves
-  /// only unreferenced objects. A chain of ``packThreshold`` commits or more holds its objects
-  /// in memory and writes them as pack files (``Repository/withObjectBatch(copying:_:)``, listing exactly the blobs, trees and
-  /// commits it wrote; cut into parts by ``packParts(_:)``), not as one loose file each.
+  /// The same rules as ``commit(identity:guarded:build:)``, with the work done once for the whole
+  /// chain: under this tool's repository lock, read the tip, let `build` compute every commit from
+  /// the tip's tree, refuse if any written path has uncommitted changes, then write each commit on
+  /// top of the previous one (each tree made by a ``TreeChain``, which keeps one tree builder per
+  /// folder from one commit to the next, so only the trees on the written paths are rewritten and
+  /// no folder is read again), move the branch from the old tip to the last commit with one
+  /// compare-and-swap (retrying from the top when another writer moved it), and finally write the
+  /// last version of each written file into the work tree and index. Files that neither the tip nor
+  /// the work tree has are written into the work tree meanwhile, on another thread, and removed
+  /// again when the chain does not land (``WorkTreeCreation``); the branch moves only once every
+  /// one of them is written (one that cannot be written refuses the whole chain) and staged in the
+  /// index file; if the branch then does not move, their index entries are removed again. Either
+  /// the whole chain lands or none of it: a failure leaves only unreferenced objects. A chain of
+  /// ``packThreshold`` commits or more holds its objects in memory and writes them as pack files
+  /// (``Repository/withObjectBatch(copying:_:)``, listing exactly the blobs, trees and commits it
+  /// wrote; cut into parts by ``packParts(_:)``), not as one loose file each.
   ///
   /// - Parameters:
   ///   - identity: author and (unless `GIT_COMMITTER_*` say otherwise) committer.

@@ -156,9 +156,10 @@ extension IncidentStore {
   /// Refuses when any of `paths` differs between the tip's tree and the index or work tree.
   ///
   /// Also refuses, before anything is written, when another process holds the index's lock
-  /// (`.git/index.lock`) for longer than ``branchLockWait`` (git refuses at once), and when a folder on a path is a symbolic
-  /// link in the work tree: git never writes through one (a file written there would land
-  /// outside the work tree, and `git status` would show it deleted).
+  /// (`.git/index.lock`) for longer than ``branchLockWait`` (git refuses at once), and when a
+  /// folder on a path is a symbolic link in the work tree: git never writes through one (a
+  /// file written there would land outside the work tree, and `git status` would show it
+  /// deleted).
   func checkClean(_ paths: [String], against tree: Tree?) throws(IncidentError) {
     guard !repository.isBare, let root = repository.workingDirectory else { return }
     let indexLock = (repository.gitDirectory as NSString).appendingPathComponent("index.lock")
