@@ -89,16 +89,20 @@ extension IncidentStore {
       // every core, for the drafts that the sequential pass below will most likely import (a
       // first file of its source that the repository does not hold), each with an ID of its
       // own. The pass below decides as if alone and makes any other draft it imports itself.
+      // An ID no incident of the tip or of this run has, taken.
+      func newID(for draft: ImportDraft) -> IncidentID {
+        var id = IncidentID.generate(prefix: settings.idPrefix, date: draft.date)
+        while ids.contains(id) { id = IncidentID.generate(prefix: settings.idPrefix, date: draft.date) }
+        ids.insert(id)
+        return id
+      }
       var planned: [(slot: Int, draft: ImportDraft, id: IncidentID)] = []
       var plannedSources = Set<String>()
       for (slot, parsed) in drafts.enumerated() {
         guard case .success(let draft) = parsed else { continue }
         let key = Self.sourceKey(draft.source)
         guard sources[key] == nil, plannedSources.insert(key).inserted else { continue }
-        var id = IncidentID.generate(prefix: settings.idPrefix, date: draft.date)
-        while ids.contains(id) { id = IncidentID.generate(prefix: settings.idPrefix, date: draft.date) }
-        ids.insert(id)
-        planned.append((slot, draft, id))
+        planned.append((slot, draft, newID(for: draft)))
       }
       let made = Parallel.map(planned, itemsPerThread: 64) { item in
         Result { () throws(ImportProblem) in
@@ -130,10 +134,7 @@ extension IncidentStore {
         if let done = premade[slot] {
           (id, result) = done
         } else {
-          var fresh = IncidentID.generate(prefix: settings.idPrefix, date: draft.date)
-          while ids.contains(fresh) { fresh = IncidentID.generate(prefix: settings.idPrefix, date: draft.date) }
-          ids.insert(fresh)
-          id = fresh
+          id = newID(for: draft)
           result = Result { () throws(ImportProblem) in
             try Self.materialize(draft, id: id, settings: settings, identity: identity)
           }

@@ -186,9 +186,7 @@ extension IncidentStore {
           do {
             try staged.write(waitingForLock: Self.branchLockWait)
           } catch where error.code == .locked {
-            let lock = (repository.gitDirectory as NSString).appendingPathComponent("index.lock")
-            throw .refused(
-              "\(lock) exists: another git process is changing the index; nothing was changed. If no git command is running, a crashed one left the lock: remove the file and run the command again")
+            throw indexLocked()
           } catch {
             throw .git(error)
           }

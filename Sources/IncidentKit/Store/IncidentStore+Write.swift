@@ -104,6 +104,13 @@ extension IncidentStore {
   /// waits `core.filesRefLockTimeout` (100 ms by default) before it gives up: in seconds.
   static let branchLockWait = 1.0
 
+  /// The refusal when another process keeps `.git/index.lock`.
+  func indexLocked() -> IncidentError {
+    let lock = (repository.gitDirectory as NSString).appendingPathComponent("index.lock")
+    return .refused(
+      "\(lock) exists: another git process is changing the index; nothing was changed. If no git command is running, a crashed one left the lock: remove the file and run the command again")
+  }
+
   /// Moves `branch` from `tip` to `commit` with a compare-and-swap.
   ///
   /// While another process holds the branch's lock file it retries every 20 ms for up to
@@ -166,10 +173,7 @@ extension IncidentStore {
     // Another git command holds it for milliseconds: wait as for the branch's lock.
     let deadline = Date().addingTimeInterval(Self.branchLockWait)
     while access(indexLock, F_OK) == 0 && Date() < deadline { usleep(20_000) }
-    if access(indexLock, F_OK) == 0 {
-      throw .refused(
-        "\(indexLock) exists: another git process is changing the index; nothing was changed. If no git command is running, a crashed one left the lock: remove the file and run the command again")
-    }
+    if access(indexLock, F_OK) == 0 { throw indexLocked() }
     var checked = Set<String>()
     for path in paths {
       var folder = Substring(path)
