@@ -17,4 +17,7 @@ static inline int git_incident_set_cache_max_size(ssize_t bytes) {
 static inline int git_incident_set_strict_hash_verification(int enabled) {
   return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
 }
+static inline int git_incident_set_ssl_cert_file(const char *file) {
+  return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, (const char *)0);
+}
 #endif

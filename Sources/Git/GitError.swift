@@ -62,10 +62,12 @@ public struct GitError: Error, Sendable, CustomStringConvertible, Equatable {
   public var description: String { "\(function): \(message)" }
 }
 
-/// Ensures `git_libgit2_init` ran once in this process before any other libgit2 call.
+/// Ensures `git_libgit2_init` ran once in this process before any other libgit2 call, with
+/// the parse of the system's certificate authorities deferred to the first transfer (see
+/// ``TLSCertificates``).
 ///
 /// A global `let` is initialised lazily and exactly once, thread-safely, by the Swift runtime.
-let libgit2Initialized: Int32 = git_libgit2_init()
+let libgit2Initialized: Int32 = TLSCertificates.initializeLibrary()
 
 /// Throws a ``GitError`` when `result` is negative, reading `git_error_last()` immediately.
 ///

@@ -180,6 +180,7 @@ public final class Remote {
   ///
   /// The corresponding libgit2 function is `git_remote_fetch`.
   public func fetch(refspecs: [String], session: TransferSession) throws(GitError) {
+    try TLSCertificates.load()
     var options = git_fetch_options()
     try check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "git_fetch_options_init")
     options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
@@ -222,6 +223,7 @@ public final class Remote {
   public func push(refspecs: [String], session: TransferSession) throws(GitError)
     -> [(reference: String, reason: String)]
   {
+    try TLSCertificates.load()
     var options = git_push_options()
     try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
     options.callbacks.credentials = credentialsCallback

@@ -113,4 +113,67 @@ struct WorkTreeSafetyTests {
     let report = try #require(try box.json(r.stdout) as? [String: Any])
     #expect((report["imported"] as? [[String: Any]])?.compactMap { ($0["source"] as? [String: String])?["id"] } == ["a.md"])
   }
+
+  /// The index is checked after the commit's objects are written (it is read on the other
+  /// core meanwhile): a change staged in the index, with the work tree's file as committed,
+  /// still refuses the note, the branch stays where it was and the staged entry is kept.
+  @Test func aStagedChangeRefusesTheNoteAndKeepsTheIndex() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let id = try box.incident(["declare", "Staged", "--severity", "SEV3"], in: repo).stdout
+      .trimmingCharacters(in: .newlines)
+    let path = "incidents/\(id.dropFirst(4).prefix(4))/\(id)/timeline.yaml"
+    let file = repo.appendingPathComponent(path)
+    let committed = try Data(contentsOf: file)
+    try (committed + Data("# staged edit\n".utf8)).write(to: file)
+    try box.git(["add", path], in: repo)
+    try committed.write(to: file)
+    let staged = try box.git(["ls-files", "--stage", path], in: repo)
+    let tip = try box.git(["rev-parse", "HEAD"], in: repo)
+
+    let r = try box.incident(["note", id, "must not land"], in: repo)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains(path), "\(r.stderr)")
+    #expect(try box.git(["rev-parse", "HEAD"], in: repo) == tip)
+    #expect(try box.git(["ls-files", "--stage", path], in: repo) == staged)
+    #expect(try Data(contentsOf: file) == committed)
+    // Unstaged, the note lands and the status is clean.
+    try box.git(["reset", "-q", "--", path], in: repo)
+    #expect(try box.incident(["note", id, "lands"], in: repo).status == 0)
+    #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+  }
+
+  /// A work-tree copy that differs from the blob only as git's filters make it differ (CRLF
+  /// line endings under `core.autocrlf=true`) is clean, as `git status` says; an edit is not.
+  @Test func aCopyWithCRLFLineEndingsUnderAutocrlfIsClean() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let id = try box.incident(["declare", "Line endings", "--severity", "SEV3"], in: repo).stdout
+      .trimmingCharacters(in: .newlines)
+    let path = "incidents/\(id.dropFirst(4).prefix(4))/\(id)/timeline.yaml"
+    let file = repo.appendingPathComponent(path)
+    let lf = try String(contentsOf: file, encoding: .utf8)
+    // As git checks it out under core.autocrlf=true (as a clone on Windows would have it).
+    try box.git(["config", "core.autocrlf", "true"], in: repo)
+    try FileManager.default.removeItem(at: file)
+    try box.git(["checkout", "--", path], in: repo)
+    #expect(try String(contentsOf: file, encoding: .utf8) == lf.replacingOccurrences(of: "\n", with: "\r\n"))
+    #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+
+    let landed = try box.incident(["note", id, "lands through the filters"], in: repo)
+    #expect(landed.status == 0, "\(landed.stderr)")
+    let blob = try box.git(["show", "HEAD:\(path)"], in: repo)
+    #expect(blob.hasPrefix(lf))
+    #expect(blob.contains("text: lands through the filters"))
+    #expect(!blob.contains("\r"))
+
+    try (try String(contentsOf: file, encoding: .utf8) + "# edit\r\n").write(to: file, atomically: false, encoding: .utf8)
+    let refused = try box.incident(["note", id, "must not land"], in: repo)
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains(path), "\(refused.stderr)")
+  }
 }

@@ -121,6 +121,34 @@ struct RecordCacheTests {
     #expect(try off.record(id, in: tree).incident.title == "Real title")
   }
 
+  /// A journal at its size limit is started afresh by the next write, which journals its own
+  /// records in it: every command reads the whole journal, and only reads of all incidents
+  /// compact it.
+  @Test func aJournalAtItsLimitIsStartedAfreshByTheNextWrite() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("journal-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let env = ["HOME": dir.path, "GIT_CONFIG_NOSYSTEM": "1"]
+    let (store, _) = try IncidentStore.initialize(
+      at: dir.path, prefix: nil, as: "Ana Lima <ana@example.com>", environment: env)
+    let id = try #require(try store.declare(Declaration(title: "Long", severity: "SEV3"), as: "Ana Lima <ana@example.com>").incident)
+    let journal = dir.appendingPathComponent(".git/git-incident/cache-v1.log")
+    let declared = try #require(try FileManager.default.attributesOfItem(atPath: journal.path)[.size] as? Int)
+    #expect(declared > 0 && declared < 16 << 10)
+    // At the limit, and unreadable from its first byte: nothing appended after it would count.
+    try Data(repeating: 0xA5, count: RecordCache.journalLimit - 100).write(to: journal)
+
+    let writer = IncidentStore(repository: try Repository.open(at: dir.path), environment: env)
+    _ = try writer.change(id.rawValue, .note("past the limit", at: nil), as: "Ana Lima <ana@example.com>")
+    let size = try #require(try FileManager.default.attributesOfItem(atPath: journal.path)[.size] as? Int)
+    #expect(size < 16 << 10, "\(size) bytes")
+    let tree = try writer.headTree()
+    let blob = try #require(tree?.entry(atPath: RecordPaths.timeline(id))?.id)
+    let reader = RecordCache(gitDirectory: writer.repository.gitDirectory, environment: env)
+    #expect(reader.timeline(blob)?.events.last?.text == "past the limit")
+    #expect(try IncidentStore(repository: try Repository.open(at: dir.path), environment: env)
+      .record(id, in: tree).timeline.events.last?.text == "past the limit")
+  }
+
   @Test func wholeIDsResolveByPathAndMissingOnesAreNotFound() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("resolve-\(UUID())")
     defer { try? FileManager.default.removeItem(at: dir) }

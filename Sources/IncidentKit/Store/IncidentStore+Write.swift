@@ -39,13 +39,15 @@ extension IncidentStore {
 
   /// Makes one commit on the branch HEAD names, following DESIGN section 4.
   ///
-  /// Under this tool's repository lock: read the tip, let `build` compute the files and message
-  /// from the tip's tree, refuse if any of `guarded` paths (plus the written ones) has
-  /// uncommitted changes, write blobs, tree and commit objects, move the branch with a
-  /// compare-and-swap on the old tip (retrying from the top when another writer moved it), then
-  /// bring the work tree's copies and the index entries of the written files up to date. When
-  /// git config says `commit.gpgsign=true` the commit is signed as git signs it (see
-  /// ``CommitSigner``); a signing failure writes nothing.
+  /// Under this tool's repository lock: start reading the index on the other core, read the
+  /// tip, let `build` compute the files and message from the tip's tree, refuse if the work
+  /// tree's copy of any of `guarded` paths (plus the written ones) has uncommitted changes,
+  /// write blobs, tree and commit objects, refuse if the index has staged changes to those
+  /// paths (the objects then stay unreferenced), move the branch with a compare-and-swap on
+  /// the old tip (retrying from the top when another writer moved it), then bring the work
+  /// tree's copies and the index entries of the written files up to date. When git config says
+  /// `commit.gpgsign=true` the commit is signed as git signs it (see ``CommitSigner``); a
+  /// signing failure writes nothing.
   ///
   /// - Parameters:
   ///   - identity: author and (unless `GIT_COMMITTER_*` say otherwise) committer.
@@ -61,6 +63,9 @@ extension IncidentStore {
   ) throws(IncidentError) -> CommitResult {
     let lock = RepositoryLock(gitDirectory: repository.gitDirectory)
     defer { withExtendedLifetime(lock) {} }
+    // The index is read on the second core while the change is computed (the clean check is
+    // the first to need it): 15 ms at 10,000 incidents.
+    repository.prefetchIndex()
     let committerIdentity = identity.committer(environment: environment)
     let committer = Signature(name: committerIdentity.name, email: committerIdentity.email, date: now)
     let signer = try configuredSigner()
@@ -70,7 +75,8 @@ extension IncidentStore {
       let author = Signature(
         name: identity.name, email: identity.email, date: pending.authorDate ?? now)
       let written = pending.files.map(\.path)
-      try checkClean(Array(Set(try guarded(tree) + written)).sorted(), against: tree)
+      let checked = Array(Set(try guarded(tree) + written)).sorted()
+      try checkWorkTree(checked, against: tree)
       let newTree: ObjectID
       var blobs: [ObjectID]
       do {
@@ -88,6 +94,9 @@ extension IncidentStore {
       let newCommit = try createCommit(
         tree: newTree, parents: tip.map { [$0] } ?? [], author: author, committer: committer,
         message: pending.message.text, signer: signer)
+      // The index, read on the other core meanwhile, is checked once the objects are written:
+      // a refusal here leaves only objects nothing refers to (git gc removes them).
+      try checkStaged(checked, against: tree)
       guard try moveBranch(branch, to: newCommit, from: tip, message: "git-incident: \(pending.message.subject)")
       else { continue }
       let warnings = updateWorkTree(pending.files)
@@ -160,14 +169,27 @@ extension IncidentStore {
     }
   }
 
-  /// Refuses when any of `paths` differs between the tip's tree and the index or work tree.
+  /// Refuses when any of `paths` differs between the tip's tree and the index or work tree:
+  /// ``checkWorkTree(_:against:)`` then ``checkStaged(_:against:)``.
+  func checkClean(_ paths: [String], against tree: Tree?) throws(IncidentError) {
+    try checkWorkTree(paths, against: tree)
+    try checkStaged(paths, against: tree)
+  }
+
+  /// Refuses when the work tree's file at any of `paths` differs from the tip's tree (as git
+  /// sees it: byte for byte, else after git's filters); the refusal also names the paths
+  /// whose index entries differ, as ``checkStaged(_:against:)`` would.
   ///
   /// Also refuses, before anything is written, when another process holds the index's lock
   /// (`.git/index.lock`) for longer than ``branchLockWait`` (git refuses at once), and when a
   /// folder on a path is a symbolic link in the work tree: git never writes through one (a
   /// file written there would land outside the work tree, and `git status` would show it
-  /// deleted).
-  func checkClean(_ paths: [String], against tree: Tree?) throws(IncidentError) {
+  /// deleted). Reads no index unless it refuses, so a change can write its objects while the
+  /// index is read on the other core (``Repository/prefetchIndex()``).
+  ///
+  /// - Throws: ``IncidentError/uncommittedChanges(_:)``, ``IncidentError/refused(_:)`` (lock,
+  ///   symbolic link), or ``IncidentError/git(_:)`` when a file cannot be read.
+  func checkWorkTree(_ paths: [String], against tree: Tree?) throws(IncidentError) {
     guard !repository.isBare, let root = repository.workingDirectory else { return }
     let indexLock = (repository.gitDirectory as NSString).appendingPathComponent("index.lock")
     // Another git command holds it for milliseconds: wait as for the branch's lock.
@@ -190,22 +212,37 @@ extension IncidentStore {
         }
       }
     }
+    var dirty: [String] = []
     do {
-      let index = try repository.index()
-      var dirty: [String] = []
-      for path in paths {
-        let committed = tree?.entry(atPath: path)?.id
-        let staged = index?.entryID(atPath: path)
-        let working = try repository.hashWorkingFile(path)
-        if staged != committed || working != committed || index?.hasConflict(atPath: path) == true {
-          dirty.append(path)
-        }
+      for path in paths where try !repository.workingFile(path, holds: tree?.entry(atPath: path)?.id) {
+        dirty.append(path)
       }
-      if !dirty.isEmpty { throw IncidentError.uncommittedChanges(dirty) }
-    } catch let error as IncidentError {
-      throw error
     } catch {
-      throw .git(error as! GitError)
+      throw .git(error)
+    }
+    guard !dirty.isEmpty else { return }
+    let staged = (try? stagedChanges(paths, against: tree)) ?? []
+    throw .uncommittedChanges(paths.filter { dirty.contains($0) || staged.contains($0) })
+  }
+
+  /// Refuses when the index entry of any of `paths` differs from the tip's tree, or the path
+  /// has conflict entries from an unfinished merge. Reads the index (waiting for a read
+  /// started by ``Repository/prefetchIndex()``).
+  ///
+  /// - Throws: ``IncidentError/uncommittedChanges(_:)``, or ``IncidentError/git(_:)`` when
+  ///   the index cannot be read.
+  func checkStaged(_ paths: [String], against tree: Tree?) throws(IncidentError) {
+    guard !repository.isBare else { return }
+    let staged: [String]
+    do { staged = try stagedChanges(paths, against: tree) } catch { throw .git(error) }
+    if !staged.isEmpty { throw .uncommittedChanges(staged) }
+  }
+
+  /// The paths among `paths` whose index entry differs from the tip's tree or is in conflict.
+  private func stagedChanges(_ paths: [String], against tree: Tree?) throws(GitError) -> [String] {
+    guard let index = try repository.index() else { return [] }
+    return paths.filter { path in
+      index.entryID(atPath: path) != tree?.entry(atPath: path)?.id || index.hasConflict(atPath: path)
     }
   }
 

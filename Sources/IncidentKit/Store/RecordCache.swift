@@ -386,7 +386,16 @@ final class RecordCache {
     return w.bytes
   }
 
+  /// The size (bytes) past which a write starts the journal afresh instead of appending:
+  /// every command reads the whole journal, and each change of an incident journals its whole
+  /// timeline again (a few KB to tens of KB), so a repository where only writes run grew it by
+  /// megabytes per few hundred notes, and every command by milliseconds.
+  static let journalLimit = 1 << 20
+
   /// Appends this process's new entries to the journal (one `write(2)`), then forgets them.
+  /// When that would take the journal past ``journalLimit``, the journal is removed first and
+  /// the new one holds only these entries: what it held is parsed again by the next read that
+  /// needs it, which rewrites the snapshot.
   /// Failures are ignored: the cache is only an optimisation.
   func appendJournal() {
     guard enabled, !unsaved.isEmpty else { return }
@@ -404,6 +413,11 @@ final class RecordCache {
     guard (try? FileManager.default.createDirectory(
       atPath: directory, withIntermediateDirectories: true)) != nil
     else { return }
+    var st = stat()
+    if stat(journalPath, &st) == 0, Int(st.st_size) + out.count > Self.journalLimit {
+      unlink(journalPath)
+      journalSize = 0
+    }
     let fd = Foundation.open(journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
     guard fd >= 0 else { return }
     defer { close(fd) }
