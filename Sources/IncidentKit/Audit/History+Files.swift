@@ -5,7 +5,8 @@ extension IncidentStore {
   /// Describes what a commit changed in an incident's `actions.yaml`, `tasks.yaml` and
   /// `postmortem.md`, by comparing the parsed files of the commit and its parent (the
   /// complement of ``describeChanges(from:to:)``, which covers `incident.yaml` and
-  /// `timeline.yaml`).
+  /// `timeline.yaml`). `before` and `after` are the incident folder's trees (nil when the
+  /// folder is absent).
   ///
   /// - Returns: one line per change, for example `action A7K3Q added: Add an alert (owner Bo
   ///   Chen, due 2026-12-15)`, `task T3 done`, `postmortem in-review -> approved`,
@@ -13,8 +14,10 @@ extension IncidentStore {
   ///   is reported as `actions.yaml unreadable: ...`.
   func describeOtherFiles(_ id: IncidentID, before: Tree?, after: Tree?) -> [String] {
     var out: [String] = []
+    // `before` and `after` are the folder's trees: look files up by their name in it.
     func blobs(_ path: String) -> (ObjectID?, ObjectID?) {
-      (before?.entry(atPath: path)?.id, after?.entry(atPath: path)?.id)
+      let name = String(path[path.index(after: path.lastIndex(of: "/")!)...])
+      return (before?.entry(atPath: name)?.id, after?.entry(atPath: name)?.id)
     }
     func data(_ blob: ObjectID?) -> Data? { blob.flatMap { try? repository.blob($0) } }
 

@@ -84,39 +84,46 @@ extension IncidentStore {
     var entries: [HistoryEntry] = []
     var probes = FolderProbes(id: id)
     do {
-      for commitID in try RevWalk(repository: repository, from: tip) {
-        let commit = try repository.commit(commitID)
-        let parents = commit.parentIDs
-        guard try probes.changed(commitID, commit: commit, parent: parents.first, in: repository)
-        else { continue }
-        let tree = try commit.tree()
-        var parentTree: Tree?
-        if let first = parents.first { parentTree = try repository.commit(first).tree() }
-        let before = snapshot(id, in: parentTree, cache: &cache)
-        let after = snapshot(id, in: tree, cache: &cache)
-        let trailers = commit.trailers
-        let author = commit.author
-        var changes: [String]
-        if parents.count > 1 {
-          var sides: [(ObjectID, Snapshot)] = [(parents[0], before)]
-          for other in parents.dropFirst() {
-            sides.append((other, snapshot(id, in: try repository.commit(other).tree(), cache: &cache)))
+      // Each version of the year's folder is read once, by the probes; kept in libgit2's cache
+      // they would pile up (a quarter of a MB each, hundreds of versions).
+      try ObjectCache.withoutLargeTrees { () throws(GitError) in
+        for commitID in try RevWalk(repository: repository, from: tip) {
+          let commit = try repository.commit(commitID)
+          let parents = commit.parentIDs
+          guard try probes.changed(commitID, commit: commit, parent: parents.first, in: repository)
+          else { continue }
+          // Records are read from the incident's folder trees the probes found, never again
+          // through the year's folder.
+          let folder = try probes.folderTree(commitID, in: repository)
+          let parentFolder = try parents.first.flatMap { first throws(GitError) in
+            try probes.folderTree(first, in: repository)
           }
-          changes = Self.describeMerge(after, parents: sides)
-        } else {
-          changes = Self.describeChanges(from: before, to: after)
-            + describeOtherFiles(id, before: parentTree, after: tree)
+          let before = snapshot(id, inFolder: parentFolder, cache: &cache)
+          let after = snapshot(id, inFolder: folder, cache: &cache)
+          let trailers = commit.trailers
+          let author = commit.author
+          var changes: [String]
+          if parents.count > 1 {
+            var sides: [(ObjectID, Snapshot)] = [(parents[0], before)]
+            for other in parents.dropFirst() {
+              sides.append((other, snapshot(id, inFolder: try probes.folderTree(other, in: repository), cache: &cache)))
+            }
+            changes = Self.describeMerge(after, parents: sides)
+          } else {
+            changes = Self.describeChanges(from: before, to: after)
+              + describeOtherFiles(id, before: parentFolder, after: folder)
+          }
+          // The same line for people and for --json.
+          if changes.isEmpty { changes = ["no record change: " + commit.summary] }
+          entries.append(
+            HistoryEntry(
+              commit: commitID, author: author.formatted, date: author.date,
+              subject: commit.summary,
+              changeKind: trailers.first { $0.key == "Incident-Change" }?.value,
+              isHandEdit: !trailers.contains { $0.key == "Incident" },
+              isMerge: parents.count > 1,
+              changes: changes, parents: parents))
         }
-        // The same line for people and for --json.
-        if changes.isEmpty { changes = ["no record change: " + commit.summary] }
-        entries.append(
-          HistoryEntry(
-            commit: commitID, author: author.formatted, date: author.date,
-            subject: commit.summary,
-            changeKind: trailers.first { $0.key == "Incident-Change" }?.value,
-            isHandEdit: !trailers.contains { $0.key == "Incident" },
-            isMerge: parents.count > 1,
-            changes: changes, parents: parents))
       }
     } catch {
       throw .git(error)
@@ -158,12 +165,19 @@ extension IncidentStore {
     mutating func folder(_ commitID: ObjectID, in repository: Repository) throws(GitError)
       -> ObjectID?
     {
-      guard var p = probes[commitID] else { return nil }
+      var p = try probe(commitID, commit: nil, in: repository)
       if let known = p.folder { return known }
       let value = try repository.tree(p.root).entry(atPath: id.folder)?.id
       p.folder = .some(value)
       probes[commitID] = p
       return value
+    }
+
+    /// The incident's folder tree in `commitID`; nil when the commit has no such folder.
+    mutating func folderTree(_ commitID: ObjectID, in repository: Repository) throws(GitError)
+      -> Tree?
+    {
+      try folder(commitID, in: repository).map { id throws(GitError) in try repository.tree(id) }
     }
 
     /// True when the folder's tree ID in `commitID` differs from the one in `parent` (an
@@ -189,9 +203,11 @@ extension IncidentStore {
     var timeline: Result<Timeline, FormatError>?
   }
 
-  func snapshot(_ id: IncidentID, in tree: Tree?, cache: inout HistoryCache) -> Snapshot {
+  /// The incident's records in `folder` (its folder's tree in some commit; nil when absent),
+  /// each parsed once per blob.
+  func snapshot(_ id: IncidentID, inFolder folder: Tree?, cache: inout HistoryCache) -> Snapshot {
     var snap = Snapshot()
-    if let entry = tree?.entry(atPath: RecordPaths.incident(id)) {
+    if let entry = folder?.entry(atPath: "incident.yaml") {
       if let hit = cache.incidents[entry.id] {
         snap.incident = hit
       } else if let stored = recordCache.incident(entry.id) {
@@ -207,7 +223,7 @@ extension IncidentStore {
         snap.incident = result
       }
     }
-    if let entry = tree?.entry(atPath: RecordPaths.timeline(id)) {
+    if let entry = folder?.entry(atPath: "timeline.yaml") {
       if let hit = cache.timelines[entry.id] {
         snap.timeline = hit
       } else if let stored = recordCache.timeline(entry.id) {
