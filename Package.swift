@@ -26,6 +26,7 @@ let package = Package(
     .target(
       name: "IncidentCLI",
       dependencies: [
+        "Git",
         "IncidentKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Git
 import IncidentKit
 
 /// The root command: `git incident <subcommand>`.
@@ -41,6 +42,11 @@ public struct GitIncident: ParsableCommand {
   /// documented code.
   public static func main(arguments: [String]) -> Never {
     let reordered = GlobalOptions.moveLeadingGlobals(arguments, root: GitIncident.self)
+    // A change reads git's index file; that starts now, on the second core (see
+    // `Repository.prefetchIndex(forRepositoryAt:)`).
+    if let folder = GlobalOptions.changeFolder(reordered) {
+      Repository.prefetchIndex(forRepositoryAt: folder)
+    }
     do {
       var command = try parseAsRoot(reordered)
       try command.run()

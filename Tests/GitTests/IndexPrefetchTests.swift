@@ -69,6 +69,37 @@ struct IndexPrefetchTests {
     #expect(try git(["status", "--porcelain"], in: dir) == "A  a/four.yaml\nM  a/two.yaml\n")
   }
 
+  /// A read started before the repository is opened is taken over by it; one started for
+  /// another repository is dropped, and the repository reads its own index.
+  @Test func aReadStartedBeforeOpeningIsTakenOverOnlyByItsRepository() throws {
+    let dir = try repository()
+    let other = try repository()
+    defer {
+      try? FileManager.default.removeItem(at: dir)
+      try? FileManager.default.removeItem(at: other)
+    }
+    try Data("three: 3\n".utf8).write(to: other.appendingPathComponent("a/three.yaml"))
+    _ = try git(["add", "a/three.yaml"], in: other)
+    let expected = try staged(in: dir)
+
+    // Started from a folder inside the work tree, as `-C incidents/2026` would.
+    Repository.prefetchIndex(forRepositoryAt: dir.appendingPathComponent("a").path)
+    let repo = try Repository.open(at: dir.path)
+    repo.prefetchIndex()
+    let index = try #require(try repo.index())
+    for (path, id) in expected { #expect(index.entryID(atPath: path)?.hex == id, "\(path)") }
+    #expect(index.entryID(atPath: "a/three.yaml") == nil)
+
+    Repository.prefetchIndex(forRepositoryAt: other.path)
+    let mine = try Repository.open(at: dir.path)
+    mine.prefetchIndex()
+    let read = try #require(try mine.index())
+    for (path, id) in expected { #expect(read.entryID(atPath: path)?.hex == id, "\(path)") }
+    #expect(read.entryID(atPath: "a/three.yaml") == nil)
+    try read.write()
+    #expect(try staged(in: dir) == expected)
+  }
+
   @Test func aDamagedIndexFailsAsWithoutAPrefetch() throws {
     let dir = try repository()
     defer { try? FileManager.default.removeItem(at: dir) }

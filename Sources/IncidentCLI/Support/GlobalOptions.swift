@@ -32,6 +32,35 @@ struct GlobalOptions: ParsableArguments {
     return store
   }
 
+  /// The subcommands that make one commit through ``IncidentStore`` and so read git's index.
+  static let indexReadingChanges: Set<String> = [
+    "declare", "status", "reopen", "severity", "assign", "note", "update",
+  ]
+
+  /// The folder a command given `arguments` (after ``moveLeadingGlobals(_:root:)``) will work
+  /// in, when it is one of ``indexReadingChanges``; nil for any other command. Read before the
+  /// arguments are parsed, to start reading the index; a wrong guess only costs that read
+  /// (the index is used only if it belongs to the repository the command opens).
+  static func changeFolder(_ arguments: [String]) -> String? {
+    guard let command = arguments.first, indexReadingChanges.contains(command) else { return nil }
+    var current = FileManager.default.currentDirectoryPath
+    var i = 1
+    while i < arguments.count, arguments[i] != "--" {
+      var folder: String?
+      if arguments[i] == "-C", i + 1 < arguments.count {
+        folder = arguments[i + 1]
+        i += 1
+      } else if arguments[i].hasPrefix("-C"), arguments[i].count > 2 {
+        folder = String(arguments[i].dropFirst(2))
+      }
+      if let folder {
+        current = folder.hasPrefix("/") ? folder : (current as NSString).appendingPathComponent(folder)
+      }
+      i += 1
+    }
+    return current
+  }
+
   /// Moves `-C <path>` and `--as <who>` given before the subcommand's name to just after it, so
   /// `git incident -C repo list` works as in git.
   static func moveLeadingGlobals(_ args: [String], root: ParsableCommand.Type) -> [String] {

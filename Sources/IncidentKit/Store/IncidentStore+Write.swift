@@ -241,6 +241,9 @@ extension IncidentStore {
   /// The paths among `paths` whose index entry differs from the tip's tree or is in conflict.
   private func stagedChanges(_ paths: [String], against tree: Tree?) throws(GitError) -> [String] {
     guard let index = try repository.index() else { return [] }
+    // Read before this process took the repository lock (it starts with the command), the
+    // file may have been replaced since by another writer: read again if so.
+    try index.reloadIfChanged()
     return paths.filter { path in
       index.entryID(atPath: path) != tree?.entry(atPath: path)?.id || index.hasConflict(atPath: path)
     }
