@@ -23,6 +23,14 @@ public final class Index {
     return ObjectID(entry.pointee.id)
   }
 
+  /// The file mode staged at `path` (stage 0), as git writes it (`0o100644`, `0o100755`,
+  /// `0o120000`), or nil when the path is not in the index.
+  ///
+  /// The corresponding libgit2 function is `git_index_get_bypath`.
+  public func entryMode(atPath path: String) -> UInt32? {
+    git_index_get_bypath(pointer, path, 0)?.pointee.mode
+  }
+
   /// True when `path` has conflict entries (stages 1-3) from an unfinished merge.
   public func hasConflict(atPath path: String) -> Bool {
     (1...3).contains { git_index_get_bypath(pointer, path, Int32($0)) != nil }
@@ -107,6 +115,66 @@ public final class Index {
   /// The corresponding libgit2 function is `git_index_read` (not forced).
   public func reloadIfChanged() throws(GitError) {
     try check(git_index_read(pointer, 0), "git_index_read")
+  }
+
+  /// Changes the index file from what is on disk now, as git changes it from read to write,
+  /// so that what other commands stage meanwhile is kept.
+  ///
+  /// git holds `index.lock` from its read to its write; libgit2 takes it only for the write.
+  /// So: while another process holds the lock (it is between its read and its write), wait;
+  /// read the file again if it changed since this index was read; apply `change` in memory;
+  /// if the file changed meanwhile, start over; then write (`index.lock`, rename). A write
+  /// that finds the lock taken waits and starts over from the read. What another command
+  /// stages can then be lost only if it takes the lock and renames the file within the
+  /// microseconds between the last check and this write's lock; a command that finds this
+  /// write's lock fails, as with git (`index.lock: File exists`).
+  ///
+  /// - Parameters:
+  ///   - seconds: how long to wait for another process's lock, in all, retrying every 20 ms.
+  ///   - change: applied to the entries as read; may run more than once.
+  /// - Throws: ``GitError`` `.locked` when the lock is still held after the wait; what
+  ///   `change` or the read or write throws.
+  ///
+  /// The corresponding libgit2 functions are `git_index_read` (not forced) and
+  /// `git_index_write`.
+  public func update(waitingForLock seconds: Double, _ change: (Index) throws(GitError) -> Void)
+    throws(GitError)
+  {
+    let lock = String(cString: git_index_path(pointer)) + ".lock"
+    let deadline = Date().addingTimeInterval(seconds)
+    func wait() throws(GitError) {
+      guard Date() < deadline else {
+        throw GitError(
+          code: .locked, function: "git_index_write",
+          message: "\(lock) exists: another git process is changing the index")
+      }
+      usleep(20_000)
+    }
+    let file = String(cString: git_index_path(pointer))
+    // The file is only ever replaced by a rename (git and libgit2 write `index.lock` and
+    // rename it), so its inode, size and time tell whether it is the one read.
+    func stamp() -> [Int] {
+      var st = stat()
+      guard stat(file, &st) == 0 else { return [] }
+      return [Int(st.st_ino), Int(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec]
+    }
+    while true {
+      if access(lock, F_OK) == 0 {
+        try wait()
+        continue
+      }
+      let before = stamp()
+      try reloadIfChanged()
+      try change(self)
+      // Replaced while it was read or changed: start over from the new file.
+      guard stamp() == before else { continue }
+      do {
+        try write()
+        return
+      } catch where error.code == .locked {
+        try wait()
+      }
+    }
   }
 
   /// ``write()``, waiting up to `seconds` while another process holds `index.lock` (git

@@ -170,6 +170,18 @@ public final class Remote {
   /// The fetch URL.
   public var url: String { git_remote_url(pointer).map { String(cString: $0) } ?? "" }
 
+  /// True for an `http://` or `https://` URL: the transports that may need the certificate
+  /// authorities (an http server can redirect to https). ssh, git:// and local paths never do,
+  /// so a broken CA bundle does not stop them.
+  /// Both the fetch URL and the push URL (`remote.<name>.pushurl`) count.
+  var usesHTTP: Bool {
+    let push = git_remote_pushurl(pointer).map { String(cString: $0) } ?? ""
+    return [url, push].contains { address in
+      let lower = address.lowercased()
+      return lower.hasPrefix("https://") || lower.hasPrefix("http://")
+    }
+  }
+
   /// Downloads what `refspecs` name and updates the local references they map to.
   ///
   /// - Parameters:
@@ -180,7 +192,7 @@ public final class Remote {
   ///
   /// The corresponding libgit2 function is `git_remote_fetch`.
   public func fetch(refspecs: [String], session: TransferSession) throws(GitError) {
-    try TLSCertificates.load()
+    if usesHTTP { try TLSCertificates.load() }
     var options = git_fetch_options()
     try check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "git_fetch_options_init")
     options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
@@ -223,7 +235,7 @@ public final class Remote {
   public func push(refspecs: [String], session: TransferSession) throws(GitError)
     -> [(reference: String, reason: String)]
   {
-    try TLSCertificates.load()
+    if usesHTTP { try TLSCertificates.load() }
     var options = git_push_options()
     try check(git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)), "git_push_options_init")
     options.callbacks.credentials = credentialsCallback

@@ -36,6 +36,9 @@ public final class Tree {
     public var id: ObjectID
     /// Blob, tree or other.
     public var kind: Kind
+    /// git's file mode: `0o100644` a file, `0o100755` an executable file, `0o120000` a
+    /// symbolic link, `0o040000` a folder, `0o160000` a submodule.
+    public var mode: UInt32
   }
 
   /// The entries of this folder, in git's order (by name).
@@ -67,6 +70,8 @@ public final class Tree {
     return try repository.tree(entry.id)
   }
 
+  /// The corresponding libgit2 functions are `git_tree_entry_name`, `git_tree_entry_id`,
+  /// `git_tree_entry_type` and `git_tree_entry_filemode`.
   static func makeEntry(_ entry: OpaquePointer?) -> Entry {
     let name = String(cString: git_tree_entry_name(entry))
     let id = ObjectID(git_tree_entry_id(entry))
@@ -76,7 +81,7 @@ public final class Tree {
     case GIT_OBJECT_TREE: kind = .tree
     default: kind = .other
     }
-    return Entry(name: name, id: id, kind: kind)
+    return Entry(name: name, id: id, kind: kind, mode: git_tree_entry_filemode(entry).rawValue)
   }
 }
 

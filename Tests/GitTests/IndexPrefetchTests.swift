@@ -186,3 +186,111 @@ struct TLSCertificatesTests {
     #expect(TLSCertificates.parsedPaths.filter { $0 == bundle }.count == 1)
   }
 }
+
+extension TLSCertificatesTests {
+  /// ssh, git:// and local remotes never parse the bundle (a broken one must not stop them);
+  /// http and https remotes do, as does an https push URL.
+  @Test func onlyHTTPRemotesNeedTheBundle() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let repo = try Repository.create(at: dir.path, bare: true)
+    let cases: [(String, Bool)] = [
+      ("https://example.com/x.git", true), ("HTTP://example.com/x.git", true),
+      ("git://127.0.0.1/x.git", false), ("ssh://git@example.com/x.git", false),
+      ("git@example.com:x.git", false), ("/srv/x.git", false), ("file:///srv/x.git", false),
+    ]
+    for (url, http) in cases {
+      #expect(try repo.anonymousRemote(url: url).usesHTTP == http, "\(url)")
+    }
+    _ = try repo.addRemote(named: "origin", url: "ssh://git@example.com/x.git")
+    #expect(try repo.remote(named: "origin")?.usesHTTP == false)
+    try repo.setLocalConfig("remote.origin.pushurl", "https://example.com/x.git")
+    #expect(try repo.remote(named: "origin")?.usesHTTP == true)
+  }
+}
+
+/// `Index.update(waitingForLock:_:)`: what other commands stage between this process's read
+/// and its write is kept.
+@Suite("Index read-modify-write")
+struct IndexUpdateTests {
+  let base = IndexPrefetchTests()
+
+  @Test func whatAnotherCommandStagedAfterTheReadIsKept() throws {
+    let dir = try base.repository()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let repo = try Repository.open(at: dir.path)
+    let index = try #require(try repo.index())
+    // Staged by git after this process read the index.
+    try Data("other: 1\n".utf8).write(to: dir.appendingPathComponent("other.yaml"))
+    _ = try base.git(["add", "other.yaml"], in: dir)
+    let theirs = try base.staged(in: dir)
+    let blob = try repo.createBlob(Data("one: 11\n".utf8))
+    try Data("one: 11\n".utf8).write(to: dir.appendingPathComponent("a/one.yaml"))
+    var runs = 0
+    try index.update(waitingForLock: 1) { index throws(GitError) in
+      runs += 1
+      try index.add(path: "a/one.yaml", blob: blob, file: dir.appendingPathComponent("a/one.yaml").path)
+    }
+    #expect(runs == 1)
+    var expected = theirs
+    expected["a/one.yaml"] = blob.hex
+    #expect(try base.staged(in: dir) == expected)
+  }
+
+  /// Another process between its read and its write (it holds `index.lock`): the update waits,
+  /// then starts from the file that process wrote.
+  @Test func aHeldLockIsWaitedForAndTheNewFileUsed() throws {
+    let dir = try base.repository()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let repo = try Repository.open(at: dir.path)
+    let index = try #require(try repo.index())
+    // The other process's new index: the current one plus other.yaml, made in a copy.
+    let copy = dir.appendingPathComponent(".git/index.other")
+    try FileManager.default.copyItem(at: dir.appendingPathComponent(".git/index"), to: copy)
+    try Data("other: 1\n".utf8).write(to: dir.appendingPathComponent("other.yaml"))
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+    p.arguments = ["add", "other.yaml"]
+    p.currentDirectoryURL = dir
+    p.environment = ["GIT_INDEX_FILE": copy.path, "HOME": dir.path, "GIT_CONFIG_NOSYSTEM": "1"]
+    try p.run()
+    p.waitUntilExit()
+    let lock = dir.appendingPathComponent(".git/index.lock")
+    try FileManager.default.moveItem(at: copy, to: lock)
+    let release = Thread {
+      usleep(150_000)
+      // As git finishes: its lock file becomes the index.
+      rename(lock.path, dir.appendingPathComponent(".git/index").path)
+    }
+    release.start()
+    let blob = try repo.createBlob(Data("one: 11\n".utf8))
+    try Data("one: 11\n".utf8).write(to: dir.appendingPathComponent("a/one.yaml"))
+    let started = Date()
+    try index.update(waitingForLock: 2) { index throws(GitError) in
+      try index.add(path: "a/one.yaml", blob: blob, file: dir.appendingPathComponent("a/one.yaml").path)
+    }
+    #expect(Date().timeIntervalSince(started) >= 0.1)
+    let staged = try base.staged(in: dir)
+    #expect(staged["other.yaml"] != nil)
+    #expect(staged["a/one.yaml"] == blob.hex)
+    #expect(staged.count == 4)
+  }
+
+  @Test func aLockHeldPastTheWaitIsReported() throws {
+    let dir = try base.repository()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let repo = try Repository.open(at: dir.path)
+    let index = try #require(try repo.index())
+    let before = try base.staged(in: dir)
+    try Data().write(to: dir.appendingPathComponent(".git/index.lock"))
+    do {
+      try index.update(waitingForLock: 0.1) { _ throws(GitError) in }
+      Issue.record("a held lock must stop the update")
+    } catch {
+      #expect(error.code == .locked)
+      #expect(error.message.contains("index.lock exists"))
+    }
+    try FileManager.default.removeItem(at: dir.appendingPathComponent(".git/index.lock"))
+    #expect(try base.staged(in: dir) == before)
+  }
+}

@@ -176,4 +176,123 @@ struct WorkTreeSafetyTests {
     #expect(refused.status == 1)
     #expect(refused.stderr.contains(path), "\(refused.stderr)")
   }
+
+  /// A write killed after its branch moved leaves the index and work tree at the version
+  /// before its commit: the next write says so and how to bring them up to date.
+  @Test func theStateAnInterruptedWriteLeavesIsExplained() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let id = try box.incident(["declare", "Killed", "--severity", "SEV3"], in: repo).stdout
+      .trimmingCharacters(in: .newlines)
+    let path = "incidents/\(id.dropFirst(4).prefix(4))/\(id)/timeline.yaml"
+    #expect(try box.incident(["note", id, "landed before the kill"], in: repo).status == 0)
+    // What the kill leaves: HEAD moved, index and work tree as before the commit.
+    try box.git(["reset", "-q", "HEAD~", "--", path], in: repo)
+    try box.git(["checkout", "--", path], in: repo)
+    let tip = try box.git(["rev-parse", "HEAD"], in: repo)
+
+    let r = try box.incident(["note", id, "after the kill"], in: repo)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("\(path) still holds the version before the last commit (\(tip.prefix(7)))"), "\(r.stderr)")
+    #expect(r.stderr.contains("`git checkout HEAD -- \(path)` brings them up to date"), "\(r.stderr)")
+    #expect(try box.git(["rev-parse", "HEAD"], in: repo) == tip)
+    try box.git(["checkout", "HEAD", "--", path], in: repo)
+    #expect(try box.incident(["note", id, "after the kill"], in: repo).status == 0)
+    #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+  }
+
+  /// A file the commit does not change is not rewritten (a note leaves incident.yaml alone).
+  @Test func filesTheCommitDoesNotChangeAreNotRewritten() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let id = try box.incident(["declare", "Untouched", "--severity", "SEV3"], in: repo).stdout
+      .trimmingCharacters(in: .newlines)
+    let incident = repo.appendingPathComponent("incidents/\(id.dropFirst(4).prefix(4))/\(id)/incident.yaml")
+    let before = try FileManager.default.attributesOfItem(atPath: incident.path)
+    let staged = try box.git(["ls-files", "--stage", "--debug", incident.path], in: repo)
+    #expect(try box.incident(["note", id, "only the timeline"], in: repo).status == 0)
+    let after = try FileManager.default.attributesOfItem(atPath: incident.path)
+    #expect(after[.systemFileNumber] as? Int == before[.systemFileNumber] as? Int)
+    #expect(after[.modificationDate] as? Date == before[.modificationDate] as? Date)
+    #expect(try box.git(["ls-files", "--stage", "--debug", incident.path], in: repo) == staged)
+    #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+  }
+
+  /// An index libgit2 cannot read is the user's to repair: exit 1, the file named, nothing
+  /// changed; the split-index form gets its own advice.
+  @Test func anUnreadableIndexIsRefusedNamingTheFile() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let id = try box.incident(["declare", "Index", "--severity", "SEV3"], in: repo).stdout
+      .trimmingCharacters(in: .newlines)
+    let index = repo.appendingPathComponent(".git/index")
+    let good = try Data(contentsOf: index)
+    var damaged = good
+    damaged[damaged.count - 30] ^= 0xFF
+    try damaged.write(to: index)
+    let tip = try box.git(["rev-parse", "HEAD"], in: repo)
+    let r = try box.incident(["note", id, "must not land"], in: repo)
+    #expect(r.status == 1)
+    #expect(r.stderr.contains("cannot read the index (\(index.path))"), "\(r.stderr)")
+    #expect(r.stderr.contains("nothing was changed"), "\(r.stderr)")
+    #expect(try box.git(["rev-parse", "HEAD"], in: repo) == tip)
+    #expect(try Data(contentsOf: index) == damaged)
+
+    try good.write(to: index)
+    try box.git(["update-index", "--split-index"], in: repo)
+    let split = try box.incident(["note", id, "must not land"], in: repo)
+    #expect(split.status == 1)
+    #expect(split.stderr.contains("`git update-index --no-split-index` writes it whole"), "\(split.stderr)")
+    try box.git(["update-index", "--no-split-index"], in: repo)
+    #expect(try box.incident(["note", id, "lands"], in: repo).status == 0)
+    #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+  }
+
+  /// Mode and type changes count as changes, as `git status` shows them: a staged or
+  /// work-tree executable bit, and a link in place of the file with the same bytes.
+  @Test func modeAndTypeChangesRefuseTheNote() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let id = try box.incident(["declare", "Modes", "--severity", "SEV3"], in: repo).stdout
+      .trimmingCharacters(in: .newlines)
+    let path = "incidents/\(id.dropFirst(4).prefix(4))/\(id)/timeline.yaml"
+    let file = repo.appendingPathComponent(path)
+    let tip = try box.git(["rev-parse", "HEAD"], in: repo)
+    func refused(_ what: String) throws {
+      let r = try box.incident(["note", id, "must not land"], in: repo)
+      #expect(r.status == 1, "\(what)")
+      #expect(r.stderr.contains(path), "\(what): \(r.stderr)")
+      #expect(try box.git(["rev-parse", "HEAD"], in: repo) == tip, "\(what)")
+    }
+
+    try box.git(["update-index", "--chmod=+x", path], in: repo)
+    try refused("staged +x")
+    #expect(try box.git(["ls-files", "--stage", path], in: repo).hasPrefix("100755 "))
+    try box.git(["update-index", "--chmod=-x", path], in: repo)
+
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: file.path)
+    try refused("work-tree +x")
+    #expect((try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int) == 0o755)
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file.path)
+
+    let copy = box.path("copy.yaml")
+    try FileManager.default.copyItem(at: file, to: copy)
+    try FileManager.default.removeItem(at: file)
+    try FileManager.default.createSymbolicLink(at: file, withDestinationURL: copy)
+    try refused("link with the same bytes")
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: file.path) == copy.path)
+    try FileManager.default.removeItem(at: file)
+    try FileManager.default.copyItem(at: copy, to: file)
+
+    #expect(try box.incident(["note", id, "lands"], in: repo).status == 0)
+    #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+  }
 }

@@ -51,7 +51,7 @@ public enum IncidentError: Error, Sendable, CustomStringConvertible {
     case .uncommittedChanges(let files):
       return "uncommitted changes to "
         + files.joined(separator: ", ")
-        + "; commit or discard them (`git stash`, `git checkout -- <file>`) and run the command again"
+        + "; nothing was changed. `git diff HEAD -- <file>` shows them; commit them, set them aside (`git stash`) or discard them (`git checkout HEAD -- <file>`), and run the command again"
     case .notARepository(let path):
       return "\(path) is not in a git repository; run `git incident init` there first"
     case .detachedHead:

@@ -89,18 +89,13 @@ extension IncidentStore {
       }
       var landed = false
       var staged: Index?
-      var indexWritten = false
       defer {
         if !landed {
           created?.undo()
           if let staged {
-            if indexWritten {
-              // Take the new entries out of the index file again, keeping what others staged.
-              try? staged.reloadIfChanged()
-              for file in created?.files ?? [] { try? staged.remove(path: file.path) }
-              try? staged.write(waitingForLock: Self.branchLockWait)
-            } else {
-              try? staged.reload()
+            // Take the new entries out of the index file again, keeping what others staged.
+            try? staged.update(waitingForLock: Self.branchLockWait) { index in
+              for file in created?.files ?? [] { try? index.remove(path: file.path) }
             }
           }
         }
@@ -177,28 +172,21 @@ extension IncidentStore {
           throw .refused(
             "cannot write \(file.path) in the work tree (\(failure.description)); nothing was changed")
         }
-        staged = try stage(created)
         // The index file is written before the branch moves, as git writes `index.lock` before
         // it moves a branch: killed in between, the new files are staged additions of files
         // that are in the work tree (a `git commit` would record them), never staged
         // deletions of committed files.
-        if let staged {
-          do {
-            try staged.write(waitingForLock: Self.branchLockWait)
-          } catch where error.code == .locked {
-            throw indexLocked()
-          } catch {
-            throw .git(error)
-          }
-          indexWritten = true
-        }
+        staged = try stage(created)
       }
       guard try moveBranch(
         branch, to: commits[commits.count - 1], from: tip,
         message: "git-incident: \(commits.count) commits (\(series[0].message.subject))")
       else { continue }
       landed = true
-      let warnings = updateWorkTree(order.map { ($0, finalFiles[$0]!) }, created: created, staged: staged != nil)
+      var previous: [String: ObjectID] = [:]
+      for path in order { if let old = tree?.entry(atPath: path)?.id { previous[path] = old } }
+      let warnings = updateWorkTree(
+        order.map { ($0, finalFiles[$0]!) }, previous: previous, created: created, staged: staged != nil)
       return SeriesResult(commits: commits, branch: branch, warnings: warnings)
     }
     throw .tooManyRetries(Self.maxAttempts)

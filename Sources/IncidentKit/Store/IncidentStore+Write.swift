@@ -76,7 +76,11 @@ extension IncidentStore {
         name: identity.name, email: identity.email, date: pending.authorDate ?? now)
       let written = pending.files.map(\.path)
       let checked = Array(Set(try guarded(tree) + written)).sorted()
-      try checkWorkTree(checked, against: tree)
+      do {
+        try checkWorkTree(checked, against: tree)
+      } catch {
+        throw explained(error, tip: tip)
+      }
       let newTree: ObjectID
       var blobs: [ObjectID]
       do {
@@ -96,10 +100,23 @@ extension IncidentStore {
         message: pending.message.text, signer: signer)
       // The index, read on the other core meanwhile, is checked once the objects are written:
       // a refusal here leaves only objects nothing refers to (git gc removes them).
-      try checkStaged(checked, against: tree)
+      do {
+        try checkStaged(checked, against: tree)
+      } catch {
+        throw explained(error, tip: tip)
+      }
       guard try moveBranch(branch, to: newCommit, from: tip, message: "git-incident: \(pending.message.subject)")
       else { continue }
-      let warnings = updateWorkTree(pending.files)
+      // Files the commit did not change (a note leaves incident.yaml as it was) are left
+      // alone in the work tree and the index.
+      var previous: [String: ObjectID] = [:]
+      var changed: [(path: String, data: Data)] = []
+      for (file, blob) in zip(pending.files, blobs) {
+        let old = tree?.entry(atPath: file.path)?.id
+        if let old { previous[file.path] = old }
+        if old != blob { changed.append(file) }
+      }
+      let warnings = updateWorkTree(changed, previous: previous)
       rememberWritten(pending.files, blobs: blobs, tree: newTree)
       let incident = pending.message.trailers.first { $0.key == "Incident" }.flatMap { IncidentID($0.value) }
       return CommitResult(
@@ -169,6 +186,24 @@ extension IncidentStore {
     }
   }
 
+  /// `error`, or for uncommitted changes that are all the version the tip's parent has, in
+  /// both the index and the work tree (what a write killed after its branch moved leaves), a
+  /// refusal that says so and how to bring the files up to date.
+  func explained(_ error: IncidentError, tip: ObjectID?) -> IncidentError {
+    guard case .uncommittedChanges(let paths) = error, let tip,
+      let parent = try? repository.commit(tip).parentIDs.first,
+      let before = try? repository.commit(parent).tree(),
+      let index = try? repository.index()
+    else { return error }
+    for path in paths {
+      guard let old = before.entry(atPath: path)?.id, index.entryID(atPath: path) == old,
+        (try? repository.workingFile(path, holds: old)) == true
+      else { return error }
+    }
+    return .refused(
+      "\(paths.joined(separator: ", ")) still \(paths.count == 1 ? "holds" : "hold") the version before the last commit (\(tip.short(7))) in the index and the work tree, as a write interrupted after its commit leaves them; nothing was changed. `git checkout HEAD -- \(paths.joined(separator: " "))` brings them up to date; then run the command again")
+  }
+
   /// Refuses when any of `paths` differs between the tip's tree and the index or work tree:
   /// ``checkWorkTree(_:against:)`` then ``checkStaged(_:against:)``.
   func checkClean(_ paths: [String], against tree: Tree?) throws(IncidentError) {
@@ -213,9 +248,27 @@ extension IncidentStore {
       }
     }
     var dirty: [String] = []
+    // As git compares modes: the executable bit only where core.filemode is on (the default).
+    let fileMode = (try? repository.config())?.bool("core.filemode") ?? true
     do {
-      for path in paths where try !repository.workingFile(path, holds: tree?.entry(atPath: path)?.id) {
-        dirty.append(path)
+      for path in paths {
+        let committed = tree?.entry(atPath: path)
+        if try !repository.workingFile(path, holds: committed?.id) {
+          dirty.append(path)
+          continue
+        }
+        // Same bytes, other kind or mode: a link where a file was (`git status`: T), or the
+        // executable bit changed (M). Rewriting the file would lose that change.
+        var st = stat()
+        guard let committed, lstat(root + "/" + path, &st) == 0 else { continue }
+        let type = st.st_mode & S_IFMT
+        let isLink = type == S_IFLNK
+        let executable = type == S_IFREG && st.st_mode & 0o111 != 0
+        if isLink != (committed.mode == 0o120000)
+          || (fileMode && !isLink && executable != (committed.mode == 0o100755))
+        {
+          dirty.append(path)
+        }
       }
     } catch {
       throw .git(error)
@@ -234,8 +287,23 @@ extension IncidentStore {
   func checkStaged(_ paths: [String], against tree: Tree?) throws(IncidentError) {
     guard !repository.isBare else { return }
     let staged: [String]
-    do { staged = try stagedChanges(paths, against: tree) } catch { throw .git(error) }
+    do { staged = try stagedChanges(paths, against: tree) } catch { throw unreadableIndex(error) }
     if !staged.isEmpty { throw .uncommittedChanges(staged) }
+  }
+
+  /// The refusal for an index file libgit2 cannot read (damaged, or in a form it does not
+  /// know), naming the file and what to do; other failures stay internal faults.
+  func unreadableIndex(_ error: GitError) -> IncidentError {
+    guard error.function == "git_repository_index" || error.function == "git_index_read" else {
+      return .git(error)
+    }
+    let file = (repository.gitDirectory as NSString).appendingPathComponent("index")
+    let advice =
+      error.message.contains("'link'")
+      ? "it is in git's split-index form (core.splitIndex), which libgit2 cannot read: `git update-index --no-split-index` writes it whole"
+      : "`git status` says whether git can read it; if it cannot, `rm \(file) && git reset` rebuilds it from HEAD (staged changes are lost)"
+    return .refused(
+      "cannot read the index (\(file)): \(error.message); nothing was changed. \(advice); then run the command again")
   }
 
   /// The paths among `paths` whose index entry differs from the tip's tree or is in conflict.
@@ -245,7 +313,11 @@ extension IncidentStore {
     // file may have been replaced since by another writer: read again if so.
     try index.reloadIfChanged()
     return paths.filter { path in
-      index.entryID(atPath: path) != tree?.entry(atPath: path)?.id || index.hasConflict(atPath: path)
+      let committed = tree?.entry(atPath: path)
+      // A staged mode change (`git update-index --chmod=+x`) counts as a change.
+      return index.entryID(atPath: path) != committed?.id
+        || (committed != nil && index.entryMode(atPath: path) != committed?.mode)
+        || index.hasConflict(atPath: path)
     }
   }
 
@@ -257,13 +329,23 @@ extension IncidentStore {
   /// committed blob and no file metadata, so the index matches the commit and `git status`
   /// shows the work tree's copy as changed until `git checkout -- <path>` restores it.
   ///
+  /// What another command changed while the commit was made is kept, with a warning: a
+  /// work-tree file that holds neither the version the commit started from (`previous`) nor
+  /// the committed one is left as it is, and so is an index entry that holds neither. The
+  /// index is changed from what is on disk when it is written (``Index/update(waitingForLock:_:)``),
+  /// so entries other commands staged meanwhile are kept.
+  ///
   /// When `staged` is true, the files of `created` are in the index file already (staged and
   /// written before the branch moved); the index is written again only for other files.
   ///
+  /// - Parameters:
+  ///   - previous: the blob each path had in the tip the commit started from; absent for a
+  ///     path the tip did not have.
   /// - Returns: a warning for each file not written and for an index that could not be
   ///   updated; the commit has landed either way.
   func updateWorkTree(
-    _ files: [(path: String, data: Data)], created: WorkTreeCreation? = nil, staged: Bool = false
+    _ files: [(path: String, data: Data)], previous: [String: ObjectID],
+    created: WorkTreeCreation? = nil, staged: Bool = false
   ) -> [String] {
     guard let workdir = repository.workingDirectory else { return [] }
     var warnings: [String] = []
@@ -271,10 +353,22 @@ extension IncidentStore {
     if let created {
       for (file, outcome) in zip(created.files, created.wait()) { metadata[file.path] = outcome }
     }
-    var outcomes: [WorkTreeCreation.Outcome] = []
-    for file in files {
+    let blobs = files.map { ObjectID.blob(hashing: $0.data) }
+    var outcomes: [WorkTreeCreation.Outcome?] = []
+    for (file, blob) in zip(files, blobs) {
       if let outcome = metadata[file.path] {
         outcomes.append(outcome)
+        continue
+      }
+      // Changed by someone else since the clean check (the tip's version and the committed
+      // one are both fine to replace): left as it is.
+      if let old = previous[file.path],
+        (try? repository.workingFile(file.path, holds: old)) == false,
+        (try? repository.workingFile(file.path, holds: blob)) == false,
+        (try? repository.workingFile(file.path, holds: nil)) == false
+      {
+        warnings.append("committed, but \(file.path) was changed in the work tree while the commit was made and was left as it is; `git diff -- \(file.path)` shows how it differs from the commit, `git checkout HEAD -- \(file.path)` replaces it")
+        outcomes.append(nil)
         continue
       }
       do throws(WorkTreeFile.Failure) {
@@ -289,55 +383,72 @@ extension IncidentStore {
       }
     }
     for (file, outcome) in zip(files, outcomes) {
-      guard case .failure(let failure) = outcome else { continue }
+      guard case .failure(let failure)? = outcome else { continue }
       if failure.exists {
         warnings.append("committed, but \(file.path) appeared in the work tree while the commit was written and was left as it is; `git diff -- \(file.path)` shows how it differs from the commit, `git checkout -- \(file.path)` replaces it")
       } else {
         warnings.append("committed, but could not write \(file.path) in the work tree: \(failure.description); run `git checkout -- \(file.path)`")
       }
     }
+    var keptStaged: [String] = []
     do {
       if let index = try repository.index() {
-        // What other commands staged since the index was read is kept (read again if the file
-        // changed); its lock, held by another git command for milliseconds, is waited for.
-        try index.reloadIfChanged()
-        var added = 0
-        for (file, outcome) in zip(files, outcomes) {
-          if staged, metadata[file.path] != nil { continue }
-          added += 1
-          // The file holds exactly the committed blob: stage that blob with the file's
-          // metadata, without reading and hashing the file again.
-          let blob = ObjectID.blob(hashing: file.data)
-          switch outcome {
-          case .success(let st): try index.add(path: file.path, blob: blob, metadata: st)
-          case .failure: try index.add(path: file.path, blob: blob, metadata: stat())
+        let toStage = zip(zip(files, blobs), outcomes).filter { pair in
+          !(staged && metadata[pair.0.0.path] != nil)
+        }
+        if !toStage.isEmpty || !staged {
+          // Applied to the index as it is on disk when written (and again if another command
+          // writes it meanwhile), waiting for another git command's lock.
+          try index.update(waitingForLock: Self.branchLockWait) { index throws(GitError) in
+            keptStaged = []
+            for ((file, blob), outcome) in toStage {
+              let current = index.entryID(atPath: file.path)
+              // Staged by another command while the commit was made: kept.
+              if current != previous[file.path], current != blob {
+                keptStaged.append(file.path)
+                continue
+              }
+              switch outcome {
+              case .success(let st)?: try index.add(path: file.path, blob: blob, metadata: st)
+              // Not written (left as it is, or failed): the entry matches the commit, so the
+              // file shows as changed.
+              case .failure?, nil: try index.add(path: file.path, blob: blob, metadata: stat())
+              }
+            }
           }
         }
-        if added > 0 || !staged { try index.write(waitingForLock: Self.branchLockWait) }
       }
     } catch {
       warnings.append("committed, but could not update the index: \(error.message); run `git reset -q -- " + files.map(\.path).joined(separator: " ") + "`")
     }
+    for path in keptStaged {
+      warnings.append("committed, but \(path) was staged by another command while the commit was made and was left staged as it is; `git diff --cached -- \(path)` shows how it differs from the commit")
+    }
     return warnings
   }
 
-  /// Stages the files `created` wrote in the repository's index object (read again first if
-  /// another command changed the file), in memory; the caller writes it. Call it only when
-  /// every file was written.
+  /// Stages the files `created` wrote and writes the index file, from the file as it is on
+  /// disk then (``Index/update(waitingForLock:_:)``: what other commands staged is kept). Call
+  /// it only when every file was written.
   ///
-  /// - Returns: the index, to read again (``Index/reload()``) when the branch does not move;
-  ///   nil for a bare repository.
-  /// - Throws: ``IncidentError/git(_:)`` when the index cannot be read or refuses an entry.
+  /// - Returns: the index, whose new entries the caller takes out again when the branch does
+  ///   not move; nil for a bare repository.
+  /// - Throws: ``IncidentError/refused(_:)`` when another process keeps `index.lock` for
+  ///   longer than ``branchLockWait``; ``IncidentError/git(_:)`` when the index cannot be read
+  ///   or written or refuses an entry.
   func stage(_ created: WorkTreeCreation) throws(IncidentError) -> Index? {
     do {
       guard let index = try repository.index() else { return nil }
-      // What other commands staged since the index was read is kept.
-      try index.reloadIfChanged()
-      for (file, outcome) in zip(created.files, created.wait()) {
-        guard case .success(let st) = outcome else { continue }
-        try index.add(path: file.path, blob: ObjectID.blob(hashing: file.data), metadata: st)
+      let outcomes = created.wait()
+      try index.update(waitingForLock: Self.branchLockWait) { index throws(GitError) in
+        for (file, outcome) in zip(created.files, outcomes) {
+          guard case .success(let st) = outcome else { continue }
+          try index.add(path: file.path, blob: ObjectID.blob(hashing: file.data), metadata: st)
+        }
       }
       return index
+    } catch where error.code == .locked {
+      throw indexLocked()
     } catch {
       throw .git(error)
     }
