@@ -121,16 +121,18 @@ public final class Index {
   /// so that what other commands stage meanwhile is kept.
   ///
   /// git holds `index.lock` from its read to its write; libgit2 takes it only for the write.
-  /// So: while another process holds the lock (it is between its read and its write), wait;
-  /// read the file again if it changed since this index was read; apply `change` in memory;
-  /// if the file changed meanwhile, start over; then write (`index.lock`, rename). A write
-  /// that finds the lock taken waits and starts over from the read. What another command
-  /// stages can then be lost only if it takes the lock and renames the file within the
-  /// microseconds between the last check and this write's lock; a command that finds this
-  /// write's lock fails, as with git (`index.lock: File exists`).
+  /// So this takes git's lock itself (`index.lock`, created exclusively, as git creates it),
+  /// reads the file again if it changed since this index was read, applies `change` in
+  /// memory, and releases the lock only for libgit2's write to take it again at once. A
+  /// command that takes the lock in those microseconds makes the write fail, and the update
+  /// starts over from that command's file; a command that finds the lock held fails, as with
+  /// git (`index.lock: File exists`). While another process holds the lock, it retries every
+  /// 2 ms. Killed while it holds the lock (in the common case microseconds; a read of the
+  /// file when another command changed it, 15 ms at 20,000 entries), it leaves `index.lock`
+  /// behind, as git does.
   ///
   /// - Parameters:
-  ///   - seconds: how long to wait for another process's lock, in all, retrying every 20 ms.
+  ///   - seconds: how long to wait for another process's lock, in all.
   ///   - change: applied to the entries as read; may run more than once.
   /// - Throws: ``GitError`` `.locked` when the lock is still held after the wait; what
   ///   `change` or the read or write throws.
@@ -148,26 +150,28 @@ public final class Index {
           code: .locked, function: "git_index_write",
           message: "\(lock) exists: another git process is changing the index")
       }
-      usleep(20_000)
-    }
-    let file = String(cString: git_index_path(pointer))
-    // The file is only ever replaced by a rename (git and libgit2 write `index.lock` and
-    // rename it), so its inode, size and time tell whether it is the one read.
-    func stamp() -> [Int] {
-      var st = stat()
-      guard stat(file, &st) == 0 else { return [] }
-      return [Int(st.st_ino), Int(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec]
+      usleep(2_000)
     }
     while true {
-      if access(lock, F_OK) == 0 {
+      let fd = open(lock, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+      guard fd >= 0 else {
+        guard errno == EEXIST else {
+          throw GitError(
+            code: .other(-1), function: "open",
+            message: "cannot create \(lock): \(String(cString: strerror(errno)))")
+        }
         try wait()
         continue
       }
-      let before = stamp()
-      try reloadIfChanged()
-      try change(self)
-      // Replaced while it was read or changed: start over from the new file.
-      guard stamp() == before else { continue }
+      close(fd)
+      do {
+        try reloadIfChanged()
+        try change(self)
+      } catch {
+        unlink(lock)
+        throw error
+      }
+      unlink(lock)
       do {
         try write()
         return
