@@ -60,4 +60,28 @@ struct JSONWriterTests {
       #expect(Incident.renderedJSONList(list) == expected)
     }
   }
+
+  /// From ``Incident/parallelJSONMinimum`` records the second half is written on another
+  /// thread: the bytes are the same, in the same order, whatever the split.
+  @Test func aLongListWrittenOnTwoCoresIsTheSameBytes() throws {
+    let a = RecordCacheTests.fullIncident()
+    var list: [Incident] = []
+    for n in 0..<(Incident.parallelJSONMinimum + 3) {
+      var record = a
+      record.id = IncidentID(String(format: "INC-20260101-%04d", n))!
+      record.title = "Record \(n)"
+      list.append(record)
+    }
+    for records in [Array(list.prefix(Incident.parallelJSONMinimum - 1)), list] {
+      let expected = try Self.encoderOutput(.array(records.map { .object($0.json) }))
+      var pieces = 0
+      var bytes: [UInt8] = []
+      Incident.writeJSONList(records) {
+        pieces += 1
+        bytes += $0
+      }
+      #expect(String(decoding: bytes, as: UTF8.self) == expected)
+      #expect(pieces > 2)
+    }
+  }
 }
