@@ -125,6 +125,43 @@ struct RecordCacheEndToEndTests {
     }
   }
 
+  /// With every incident cached, `list --json` is printed from the cache's list entries: the
+  /// same bytes as with the cache off, cold, warm, after writes and with the snapshot damaged.
+  @Test func listJSONFromTheCacheAloneIsTheSameBytes() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    try box.incident(["init", "-C", repo.path])
+    var ids: [String] = []
+    for (title, sev) in [("Checkout returns 500s", "SEV2"), ("DNS: résolution lente", "SEV3"), ("Login", "SEV1"), ("Search", "SEV3")] {
+      ids.append(try box.incident(["declare", title, "--severity", sev, "--service", "web"], in: repo).stdout
+        .trimmingCharacters(in: .newlines))
+    }
+    try box.incident(["status", ids[2], "mitigated"], in: repo)
+    let cacheDir = repo.appendingPathComponent(".git/git-incident")
+    func list(_ env: [String: String] = [:]) throws -> String {
+      let r = try box.incident(["list", "--json"], in: repo, env: env)
+      return "\(r.status)\n\(r.stdout)\n\(r.stderr)"
+    }
+    var reference = try list(["GIT_INCIDENT_CACHE": "off"])
+    #expect(reference.contains("Checkout returns 500s") && reference.hasPrefix("0\n[\n  {"))
+    try? FileManager.default.removeItem(at: cacheDir)
+    #expect(try list() == reference, "cold")
+    #expect(try list() == reference, "warm")
+    #expect(try list() == reference, "warm again")
+    try box.incident(["note", ids[1], "Resolver flushed"], in: repo)
+    try box.incident(["declare", "Late", "--severity", "SEV2"], in: repo)
+    reference = try list(["GIT_INCIDENT_CACHE": "off"])
+    #expect(try list() == reference, "after writes")
+    #expect(try list() == reference, "after writes, warm")
+    let snapshot = cacheDir.appendingPathComponent("cache-v1.bin")
+    var written = try Data(contentsOf: snapshot)
+    written[written.count / 2] ^= 0x5A
+    try written.write(to: snapshot)
+    #expect(try list() == reference, "damaged")
+    #expect(try list() == reference, "repaired")
+  }
+
   @Test func writesAppendToTheJournalAndReadersCompactIt() throws {
     let f = try Fixture()
     defer { f.box.remove() }

@@ -149,6 +149,70 @@ struct RecordCacheTests {
       .record(id, in: tree).timeline.events.last?.text == "past the limit")
   }
 
+  /// A list entry keeps the record's JSON and what the list checks and orders by; a damaged
+  /// or truncated one is refused.
+  @Test func listEntriesRoundTripAndRejectDamage() throws {
+    let incident = Self.fullIncident()
+    let entry = try #require(RecordCache.ListEntry(incident))
+    var json: [UInt8] = []
+    #expect(incident.writeJSON(indent: 2, into: &json))
+    #expect(entry.json == json)
+    #expect(entry.id == "INC-20261129-7K3Q" && entry.severity == "SEV2" && entry.reportedAt == nil)
+    var r = ByteReader(entry.encoded)
+    #expect(try RecordCache.ListEntry(decoding: &r) == entry)
+    for length in 0..<entry.encoded.count {
+      var short = ByteReader(Array(entry.encoded.prefix(length)))
+      #expect(throws: ByteReader.Invalid.self) { try RecordCache.ListEntry(decoding: &short) }
+    }
+    var scribe = incident
+    scribe.roles = [RoleAssignment(role: "scribé", person: "x")]
+    #expect(RecordCache.ListEntry(scribe) == nil, "written through JSONEncoder, never cached as JSON")
+  }
+
+  /// `list --json` is printed from the cache's list entries alone once every incident has
+  /// one: a forged entry is what is printed, and `GIT_INCIDENT_CACHE=off` ignores it. Until
+  /// then (and with a filter) the records are read as before, and the order is the list's
+  /// (newest declaration first, ties by ID).
+  @Test func listJSONComesFromTheCacheAloneWhenItHasEveryIncident() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("listjson-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let env = ["HOME": dir.path, "GIT_CONFIG_NOSYSTEM": "1"]
+    let (store, _) = try IncidentStore.initialize(
+      at: dir.path, prefix: nil, as: "Ana Lima <ana@example.com>", environment: env)
+    var ids: [IncidentID] = []
+    for title in ["First", "Second", "Third"] {
+      ids.append(try #require(try store.declare(Declaration(title: title, severity: "SEV3"), as: "Ana <ana@example.com>").incident))
+    }
+    let off = IncidentStore(repository: try Repository.open(at: dir.path), environment: env.merging(["GIT_INCIDENT_CACHE": "off"]) { $1 })
+    let reference = Incident.renderedJSONListBytes(IncidentFilter().apply(try off.incidents(in: try off.headTree()).incidents))
+    #expect(try off.listJSON(in: try off.headTree()) == nil)
+
+    func fresh() throws -> IncidentStore { IncidentStore(repository: try Repository.open(at: dir.path), environment: env) }
+    try? FileManager.default.removeItem(at: dir.appendingPathComponent(".git/git-incident"))
+    #expect(try fresh().listJSON(in: try fresh().headTree()) == nil, "cold: nothing cached")
+    let cold = try fresh()
+    let read = try cold.incidents(in: try cold.headTree(), listEntries: true).incidents
+    #expect(Incident.renderedJSONListBytes(IncidentFilter().apply(read)) == reference)
+    var bytes: [UInt8] = []
+    let warm = try fresh()
+    Incident.writeJSONList(fragments: try #require(try warm.listJSON(in: try warm.headTree())), to: { bytes += $0 })
+    #expect(bytes == reference)
+
+    // A forged entry is printed as it is: the list really comes from the cache.
+    let tree = try #require(try warm.headTree())
+    let blob = try #require(tree.entry(atPath: RecordPaths.incident(ids[1]))?.id)
+    let planted = RecordCache(gitDirectory: warm.repository.gitDirectory, environment: env)
+    var forged = try #require(planted.listEntry(CacheKey(blob)))
+    forged.json = Array(String(decoding: forged.json, as: UTF8.self).replacingOccurrences(of: "Second", with: "Forged").utf8)
+    planted.plant(.listJSON, CacheKey(blob), forged.encoded)
+    planted.writeSnapshot(keeping: nil)
+    bytes = []
+    let forgedStore = try fresh()
+    Incident.writeJSONList(fragments: try #require(try forgedStore.listJSON(in: tree)), to: { bytes += $0 })
+    #expect(String(decoding: bytes, as: UTF8.self).contains("\"title\" : \"Forged\""))
+    #expect(try off.listJSON(in: tree) == nil)
+  }
+
   @Test func wholeIDsResolveByPathAndMissingOnesAreNotFound() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("resolve-\(UUID())")
     defer { try? FileManager.default.removeItem(at: dir) }

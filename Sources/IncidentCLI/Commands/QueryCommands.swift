@@ -68,11 +68,18 @@ extension GitIncident {
 
     func run() throws {
       let store = try global.store()
-      let (incidents, problems) = try store.incidents(in: try store.headTree())
-      problems.forEach { Output.warning($0.description) }
+      let tree = try store.headTree()
       let filter = IncidentFilter(
         statuses: status, severities: severity, kind: kind, services: service, labels: label,
         openOnly: open, closedOnly: closed, since: since?.date, until: until?.date)
+      // Every incident as JSON, straight from the cache when it has them all as such.
+      if json, filter.isEmpty, let fragments = try store.listJSON(in: tree) {
+        ProcessLifetime.keep(fragments)
+        Incident.writeJSONList(fragments: fragments, to: Output.write)
+        return
+      }
+      let (incidents, problems) = try store.incidents(in: tree, listEntries: json && filter.isEmpty)
+      problems.forEach { Output.warning($0.description) }
       let selected = filter.apply(incidents)
       ProcessLifetime.keep((incidents, selected))
       if json {

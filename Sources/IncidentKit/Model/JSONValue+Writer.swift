@@ -158,6 +158,28 @@ extension Incident {
     sink(out)
   }
 
+  /// ``writeJSONList(_:to:)`` for records already written as JSON at indent 2 (from
+  /// ``IncidentStore/listJSON(in:)``), in the list's order: the same bytes.
+  public static func writeJSONList(fragments: [[UInt8]], to sink: ([UInt8]) -> Void) {
+    var out: [UInt8] = []
+    out.reserveCapacity(80 * 1024)
+    out.append(UInt8(ascii: "["))
+    if fragments.isEmpty { out.append(0x0A) }
+    for n in fragments.indices {
+      if n > 0 { out.append(UInt8(ascii: ",")) }
+      JSONValue.newline(2, &out)
+      out.append(contentsOf: fragments[n])
+      if out.count >= 64 * 1024 {
+        sink(out)
+        out.removeAll(keepingCapacity: true)
+      }
+    }
+    JSONValue.newline(0, &out)
+    out.append(UInt8(ascii: "]"))
+    out.append(0x0A)
+    sink(out)
+  }
+
   /// The length from which ``writeJSONList(_:to:)`` writes on two cores.
   static let parallelJSONMinimum = 2_000
 

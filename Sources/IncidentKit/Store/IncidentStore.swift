@@ -176,7 +176,12 @@ public final class IncidentStore {
   ///
   /// - Returns: the incidents, sorted by ID, and one problem per file that could not be read
   ///   (those incidents are left out, never silently: callers print the problems).
-  public func incidents(in tree: Tree?) throws(IncidentError) -> (incidents: [Incident], problems: [IncidentError]) {
+  ///
+  /// With `listEntries`, every record read or found in the cache also gets its `list --json`
+  /// entry cached, so that ``listJSON(in:)`` finds them all next time.
+  public func incidents(in tree: Tree?, listEntries: Bool = false) throws(IncidentError)
+    -> (incidents: [Incident], problems: [IncidentError])
+  {
     guard let tree else { return ([], []) }
     let settings = try settings(in: tree)
     let cache = recordCache
@@ -231,6 +236,7 @@ public final class IncidentStore {
       }
       liveIncidents.append(blobKey)
       if let hit = cache.incident(blobKey.objectID), Self.usable(hit, as: id, with: settings) {
+        if listEntries { cache.addListEntry(hit, blob: blobKey) }
         found[n] = hit
       } else {
         misses.append(ParallelRead.Item(slot: n, id: id, folder: folderID, blob: blobKey.objectID))
@@ -270,11 +276,50 @@ public final class IncidentStore {
     }
     if cache.hasUnsaved || cache.snapshotNeedsRewrite || cache.journalSize > 0 {
       cache.writeSnapshot(keeping: [
-        .incident: Set(liveIncidents), .timeline: Set(liveTimelines), .folder: Set(liveFolders),
+        .incident: Set(liveIncidents), .listJSON: Set(liveIncidents), .timeline: Set(liveTimelines),
+        .folder: Set(liveFolders),
         .listing: [CacheKey(incidentsEntry.id)],
       ])
     }
     return (out, problems)
+  }
+
+  /// Every incident of `tree` as `list --json` writes it, in its order (newest declaration
+  /// first, ties by ID, as ``IncidentFilter/apply(_:)`` orders), from the cache alone: no
+  /// record is decoded or encoded. Nil as soon as one incident is not in the cache as such
+  /// (not seen yet, damaged, a record the list writes through JSONEncoder) or would not pass
+  /// the checks ``incidents(in:listEntries:)`` makes on a cached record; the caller then reads
+  /// them all that way, with `listEntries`, so the next call finds them.
+  ///
+  /// - Returns: each incident's JSON at indent 2, without separators.
+  public func listJSON(in tree: Tree?) throws(IncidentError) -> [[UInt8]]? {
+    guard let tree else { return [] }
+    let settings = try settings(in: tree)
+    let cache = recordCache
+    guard cache.enabled else { return nil }
+    cache.prepareForBulkReads()
+    guard let incidentsEntry = tree.entry(atPath: "incidents"), incidentsEntry.kind == .tree else {
+      return []
+    }
+    guard let listed = cache.listing(incidentsEntry.id) else { return nil }
+    let severities = Set(settings.severities.map(\.name))
+    var entries: [RecordCache.ListEntry] = []
+    entries.reserveCapacity(listed.count)
+    for item in listed {
+      guard let id = IncidentID(item.id) else { continue }
+      guard let blob = cache.folder(key: item.folder)?.incident, let entry = cache.listEntry(blob),
+        entry.id == id.rawValue, severities.contains(entry.severity), entry.timesInOrder
+      else { return nil }
+      entries.append(entry)
+    }
+    // Listed by ID ascending; the list's order is newest declaration first, ties by ID
+    // descending.
+    let order = entries.indices.sorted { a, b in
+      let x = entries[a].reportedAt ?? .distantPast
+      let y = entries[b].reportedAt ?? .distantPast
+      return x != y ? x > y : a > b
+    }
+    return order.map { entries[$0].json }
   }
 
   /// Which `incident.yaml` and `timeline.yaml` blobs an incident folder's tree holds.

@@ -38,6 +38,67 @@ final class RecordCache {
     case folder = 3
     /// An `incidents` tree: its incident folders (ID and folder tree ID), sorted by ID.
     case listing = 4
+    /// An `incident.yaml` blob as `list --json` writes the record, with what the list checks
+    /// and orders it by (``ListEntry``).
+    case listJSON = 5
+  }
+
+  /// An incident as `list --json` writes it (the record's JSON at indent 2, as
+  /// `Incident.writeJSON(indent:into:)` writes it), with the fields the list checks it by
+  /// (as ``IncidentStore`` checks a cached record) and orders it by.
+  struct ListEntry: Equatable {
+    var id: String
+    var severity: String
+    /// `times.isInOrder` of the record.
+    var timesInOrder: Bool
+    /// `times.reportedAt`, the list's order.
+    var reportedAt: Date?
+    var json: [UInt8]
+
+    /// Nil for a record `list --json` does not write itself (a role name outside ASCII goes
+    /// through JSONEncoder).
+    init?(_ incident: Incident) {
+      var out: [UInt8] = []
+      guard incident.writeJSON(indent: 2, into: &out) else { return nil }
+      id = incident.id.rawValue
+      severity = incident.severity
+      timesInOrder = incident.times.isInOrder
+      reportedAt = incident.times.reportedAt
+      json = out
+    }
+
+    init(id: String, severity: String, timesInOrder: Bool, reportedAt: Date?, json: [UInt8]) {
+      self.id = id
+      self.severity = severity
+      self.timesInOrder = timesInOrder
+      self.reportedAt = reportedAt
+      self.json = json
+    }
+
+    var encoded: [UInt8] {
+      var w = ByteWriter()
+      w.string(id)
+      w.string(severity)
+      w.u8((timesInOrder ? 1 : 0) | (reportedAt != nil ? 2 : 0))
+      w.u64((reportedAt?.timeIntervalSince1970 ?? 0).bitPattern)
+      w.u32(UInt32(json.count))
+      w.bytes.append(contentsOf: json)
+      return w.bytes
+    }
+
+    init(decoding r: inout ByteReader) throws(ByteReader.Invalid) {
+      id = try r.string()
+      severity = try r.string()
+      let flags = try r.u8()
+      let time = Date(timeIntervalSince1970: Double(bitPattern: try r.u64()))
+      let count = Int(try r.u32())
+      try r.need(count)
+      guard flags < 4, r.end - r.offset == count else { throw ByteReader.Invalid() }
+      timesInOrder = flags & 1 != 0
+      reportedAt = flags & 2 != 0 ? time : nil
+      json = Array(r.bytes[r.offset..<r.offset + count])
+      r.offset += count
+    }
   }
 
   /// What an incident folder's tree holds, by blob ID.
@@ -125,6 +186,32 @@ final class RecordCache {
     return value
   }
 
+  /// True when the cache has an entry of `kind` for `key` (its payload is not read or checked).
+  func contains(_ kind: Kind, _ key: CacheKey) -> Bool {
+    open()
+    guard enabled else { return false }
+    if overlay[kind]?[key] != nil { return true }
+    return count > 0 && !damaged.contains(key) && find(kind, key) != nil
+  }
+
+  /// Adds the `list --json` entry of `incident`, cached under `blob`, if the cache has none.
+  func addListEntry(_ incident: Incident, blob: CacheKey) {
+    guard enabled, !contains(.listJSON, blob), CacheCoding.encode(incident) != nil,
+      let entry = ListEntry(incident)
+    else { return }
+    insert(.listJSON, blob, entry.encoded)
+  }
+
+  /// The incident of an `incident.yaml` blob as `list --json` writes it, or nil.
+  func listEntry(_ key: CacheKey) -> ListEntry? {
+    guard var r = payload(.listJSON, key) else { return nil }
+    guard let value = try? ListEntry(decoding: &r), r.isAtEnd else {
+      drop(.listJSON, key)
+      return nil
+    }
+    return value
+  }
+
   func folder(_ tree: ObjectID) -> Folder? {
     folder(key: CacheKey(tree))
   }
@@ -167,6 +254,7 @@ final class RecordCache {
   func add(_ incident: Incident, blob: ObjectID) {
     guard enabled, let payload = CacheCoding.encode(incident) else { return }
     insert(.incident, CacheKey(blob), payload)
+    if let entry = ListEntry(incident) { insert(.listJSON, CacheKey(blob), entry.encoded) }
   }
 
   func add(_ timeline: Timeline, blob: ObjectID) {
@@ -192,6 +280,11 @@ final class RecordCache {
       item.folder.write(to: &w)
     }
     insert(.listing, CacheKey(tree), w.bytes)
+  }
+
+  /// Puts `payload` under `key` as it is (for tests that plant entries).
+  func plant(_ kind: Kind, _ key: CacheKey, _ payload: [UInt8]) {
+    insert(kind, key, payload)
   }
 
   private func insert(_ kind: Kind, _ key: CacheKey, _ payload: [UInt8]) {
@@ -251,11 +344,6 @@ final class RecordCache {
     return reader
   }
 
-  /// The bytes of an entry's payload (for rewriting the snapshot).
-  private func payloadBytes(_ kind: Kind, _ key: CacheKey) -> [UInt8]? {
-    guard let r = payload(kind, key) else { return nil }
-    return Array(r.bytes[r.offset..<r.end])
-  }
 
   /// Binary search of the index; the byte offset of the record, or nil.
   private func find(_ kind: Kind, _ key: CacheKey) -> Int? {
@@ -430,63 +518,79 @@ final class RecordCache {
   func writeSnapshot(keeping live: [Kind: Set<CacheKey>]?) {
     guard enabled else { return }
     prepareForBulkReads()
-    var entries: [(kind: Kind, key: CacheKey, payload: [UInt8])] = []
+    // Payloads as readers over the bytes they are in (the overlay's arrays, the snapshot read
+    // whole): nothing is copied until the file is written, through a 1 MiB buffer.
+    var entries: [(kind: Kind, key: CacheKey, payload: ByteReader)] = []
     for kind in Kind.allCases {
       var seen = Set<CacheKey>()
       for (key, payload) in overlay[kind] ?? [:] where live?[kind]?.contains(key) ?? true {
-        entries.append((kind, key, payload))
+        entries.append((kind, key, ByteReader(payload)))
         seen.insert(key)
       }
       for key in live?[kind] ?? [] where !seen.contains(key) {
-        if let bytes = payloadBytes(kind, key) { entries.append((kind, key, bytes)) }
+        if let reader = payload(kind, key) { entries.append((kind, key, reader)) }
       }
       if live == nil {
         for i in 0..<count where index[i * Self.indexRecordSize] == kind.rawValue {
           var r = ByteReader(index, from: i * Self.indexRecordSize + 4)
           guard let key = try? CacheKey(reading: &r), !seen.contains(key),
-            let bytes = payloadBytes(kind, key)
+            let reader = payload(kind, key)
           else { continue }
-          entries.append((kind, key, bytes))
+          entries.append((kind, key, reader))
         }
       }
     }
     entries.sort { Self.compare(($0.kind.rawValue, $0.key), ($1.kind.rawValue, $1.key)) < 0 }
-    var data: [UInt8] = []
     var indexBytes = ByteWriter()
+    var offset = Self.headerSize
     for e in entries {
+      let length = e.payload.end - e.payload.offset
       indexBytes.u8(e.kind.rawValue)
       indexBytes.bytes += [0, 0, 0]
       e.key.write(to: &indexBytes)
-      indexBytes.u32(UInt32(Self.headerSize + data.count))
-      indexBytes.u32(UInt32(e.payload.count))
-      indexBytes.u64(cacheChecksum(e.payload))
-      data += e.payload
+      indexBytes.u32(UInt32(offset))
+      indexBytes.u32(UInt32(length))
+      indexBytes.u64(cacheChecksum(e.payload.bytes, from: e.payload.offset, to: e.payload.end))
+      offset += length
     }
     var w = ByteWriter()
     w.bytes = Self.magic
     w.u32(Self.version)
     w.u32(UInt32(entries.count))
-    let indexOffset = UInt64(Self.headerSize + data.count)
+    let indexOffset = UInt64(offset)
     w.u64(indexOffset)
     w.u64(cacheChecksum(indexBytes.bytes))
     w.u64(indexOffset + UInt64(indexBytes.bytes.count))
-    let file = w.bytes + data + indexBytes.bytes
     guard (try? FileManager.default.createDirectory(
       atPath: directory, withIntermediateDirectories: true)) != nil
     else { return }
     let temporary = "\(snapshotPath).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     let out = Foundation.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard out >= 0 else { return }
-    let written = file.withUnsafeBytes { raw -> Bool in
-      var done = 0
-      while done < raw.count {
-        let n = write(out, raw.baseAddress! + done, raw.count - done)
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { return false }
-        done += n
+    var written = true
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1 << 20)
+    func flush() {
+      guard written else { return }
+      written = buffer.withUnsafeBytes { raw -> Bool in
+        var done = 0
+        while done < raw.count {
+          let n = write(out, raw.baseAddress! + done, raw.count - done)
+          if n < 0 && errno == EINTR { continue }
+          if n <= 0 { return false }
+          done += n
+        }
+        return true
       }
-      return true
+      buffer.removeAll(keepingCapacity: true)
     }
+    buffer += w.bytes
+    for e in entries {
+      buffer.append(contentsOf: e.payload.bytes[e.payload.offset..<e.payload.end])
+      if buffer.count >= 1 << 20 { flush() }
+    }
+    buffer += indexBytes.bytes
+    flush()
     close(out)
     guard written, rename(temporary, snapshotPath) == 0 else {
       unlink(temporary)
