@@ -164,6 +164,11 @@ struct IndexPrefetchTests {
 @Suite("Certificate authorities parsed at the first transfer")
 struct TLSCertificatesTests {
   @Test func theBundleIsParsedOnceBeforeTheFirstTransferAndNotAtStartup() throws {
+    // Debian's libgit2 asks for this file when it exists (without ca-certificates, for none).
+    guard FileManager.default.fileExists(atPath: "/etc/ssl/certs/ca-certificates.crt") else {
+      #expect(TLSCertificates.deferredPath == nil)
+      return
+    }
     // Another test's fetch may have parsed it already; otherwise it is still deferred.
     let deferred = TLSCertificates.deferredPath
     let parsedBefore = TLSCertificates.parsedPaths
