@@ -327,10 +327,19 @@ public final class Repository {
   /// - Throws: ``GitError`` when the file cannot be read.
   public func workingFile(_ path: String, holds blob: ObjectID?) throws(GitError) -> Bool {
     guard let workdir = workingDirectory else { return blob == nil }
+    var st = stat()
+    let full = workdir + "/" + path
+    if lstat(full, &st) == 0 {
+      let type = st.st_mode & S_IFMT
+      // A folder is no file; a named pipe, socket or device is never a record, and reading
+      // one would block or never end.
+      if type == S_IFDIR { return blob == nil }
+      if type != S_IFREG && type != S_IFLNK { return false }
+      var target = stat()
+      if type == S_IFLNK, stat(full, &target) != 0 || target.st_mode & S_IFMT != S_IFREG { return false }
+    }
     if let blob {
-      var st = stat()
-      let full = workdir + "/" + path
-      if lstat(full, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size < 64 << 20,
+      if st.st_mode & S_IFMT == S_IFREG, st.st_size < 64 << 20,
         let bytes = FileManager.default.contents(atPath: full),
         ObjectID.blob(hashing: bytes) == blob
       {

@@ -195,12 +195,31 @@ struct WorkTreeSafetyTests {
 
     let r = try box.incident(["note", id, "after the kill"], in: repo)
     #expect(r.status == 1)
-    #expect(r.stderr.contains("\(path) still holds the version before the last commit (\(tip.prefix(7)))"), "\(r.stderr)")
+    #expect(r.stderr.contains("\(path) still has the version before the last commit (\(tip.prefix(7))) in the index"), "\(r.stderr)")
     #expect(r.stderr.contains("`git checkout HEAD -- \(path)` brings them up to date"), "\(r.stderr)")
     #expect(try box.git(["rev-parse", "HEAD"], in: repo) == tip)
     try box.git(["checkout", "HEAD", "--", path], in: repo)
     #expect(try box.incident(["note", id, "after the kill"], in: repo).status == 0)
     #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+
+    // Killed after the work tree was written but before the index (`MM`), and a declare
+    // killed the same way (its files not in the index yet): explained too.
+    #expect(try box.incident(["note", id, "second"], in: repo).status == 0)
+    try box.git(["reset", "-q", "HEAD~", "--", path], in: repo)
+    let declared = try box.incident(["declare", "Killed too", "--severity", "SEV3"], in: repo)
+    let other = declared.stdout.trimmingCharacters(in: .newlines)
+    let otherFolder = "incidents/\(other.dropFirst(4).prefix(4))/\(other)"
+    try box.git(["rm", "-q", "--cached", "\(otherFolder)/incident.yaml", "\(otherFolder)/timeline.yaml"], in: repo)
+    let mm = try box.incident(["note", id, "after the second kill"], in: repo)
+    #expect(mm.status == 1)
+    // The last commit (the declare) did not change the note's file: the plain refusal.
+    #expect(mm.stderr.contains("uncommitted changes to \(path)"), "\(mm.stderr)")
+    let d = try box.incident(["note", other, "after the declare's kill"], in: repo)
+    #expect(d.status == 1)
+    #expect(d.stderr.contains("still have the version before the last commit"), "\(d.stderr)")
+    try box.git(["checkout", "HEAD", "--", otherFolder, path], in: repo)
+    #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+    #expect(try box.incident(["note", other, "after the declare's kill"], in: repo).status == 0)
   }
 
   /// A file the commit does not change is not rewritten (a note leaves incident.yaml alone).
@@ -294,5 +313,47 @@ struct WorkTreeSafetyTests {
 
     #expect(try box.incident(["note", id, "lands"], in: repo).status == 0)
     #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+  }
+
+  /// SIGTERM while a note waits inside the section from the branch's move to the index's write
+  /// (here: for the branch's lock): the note lands whole, index and work tree included, and
+  /// only then does the process end by the signal.
+  @Test func aSignalBetweenTheMoveAndTheIndexWaitsForTheIndex() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let id = try box.incident(["declare", "Interrupted", "--severity", "SEV3"], in: repo).stdout
+      .trimmingCharacters(in: .newlines)
+    let path = "incidents/\(id.dropFirst(4).prefix(4))/\(id)/timeline.yaml"
+    let before = try box.git(["rev-parse", "HEAD"], in: repo)
+    let branchLock = repo.appendingPathComponent(".git/refs/heads/main.lock")
+    try Data().write(to: branchLock)
+    let note = Process()
+    // Started with no signal blocked, as from a shell (the test runner's threads block most).
+    note.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    note.arguments = [
+      "-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])",
+      Sandbox.executable.path, "note", id, "landed despite the signal",
+    ]
+    note.currentDirectoryURL = repo
+    note.environment = box.environment
+    note.standardOutput = FileHandle.nullDevice
+    note.standardError = FileHandle.nullDevice
+    try note.run()
+    usleep(400_000)  // the note is waiting for the branch's lock by now
+    let signals = (try? String(contentsOfFile: "/proc/\(note.processIdentifier)/status", encoding: .utf8))?
+      .split(separator: "\n").filter { $0.hasPrefix("Sig") }.joined(separator: " ") ?? "gone"
+    kill(note.processIdentifier, SIGTERM)
+    usleep(150_000)
+    #expect(note.isRunning, "the signal waits for the section's end")
+    try FileManager.default.removeItem(at: branchLock)
+    note.waitUntilExit()
+    #expect(note.terminationReason == .uncaughtSignal, "\(signals)")
+    #expect(note.terminationStatus == SIGTERM)
+    #expect(try box.git(["rev-parse", "HEAD"], in: repo) != before)
+    #expect(try box.git(["show", "HEAD:\(path)"], in: repo).contains("landed despite the signal"))
+    #expect(try box.git(["status", "--porcelain"], in: repo) == "")
+    #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent(".git/index.lock").path))
   }
 }

@@ -178,16 +178,20 @@ extension IncidentStore {
         // deletions of committed files.
         staged = try stage(created)
       }
-      guard try moveBranch(
-        branch, to: commits[commits.count - 1], from: tip,
-        message: "git-incident: \(commits.count) commits (\(series[0].message.subject))")
-      else { continue }
-      landed = true
       var previous: [String: ObjectID] = [:]
       for path in order { if let old = tree?.entry(atPath: path)?.id { previous[path] = old } }
-      let warnings = updateWorkTree(
-        order.map { ($0, finalFiles[$0]!) }, previous: previous, created: created, staged: staged != nil)
-      return SeriesResult(commits: commits, branch: branch, warnings: warnings)
+      // From the branch's move to the index's write, Ctrl-C and kill wait (CriticalSection).
+      let result = try CriticalSection.run { () throws(IncidentError) -> SeriesResult? in
+        guard try moveBranch(
+          branch, to: commits[commits.count - 1], from: tip,
+          message: "git-incident: \(commits.count) commits (\(series[0].message.subject))")
+        else { return nil }
+        landed = true
+        let warnings = updateWorkTree(
+          order.map { ($0, finalFiles[$0]!) }, previous: previous, created: created, staged: staged != nil)
+        return SeriesResult(commits: commits, branch: branch, warnings: warnings)
+      }
+      if let result { return result }
     }
     throw .tooManyRetries(Self.maxAttempts)
   }

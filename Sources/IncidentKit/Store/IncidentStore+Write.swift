@@ -105,8 +105,6 @@ extension IncidentStore {
       } catch {
         throw explained(error, tip: tip)
       }
-      guard try moveBranch(branch, to: newCommit, from: tip, message: "git-incident: \(pending.message.subject)")
-      else { continue }
       // Files the commit did not change (a note leaves incident.yaml as it was) are left
       // alone in the work tree and the index.
       var previous: [String: ObjectID] = [:]
@@ -116,7 +114,13 @@ extension IncidentStore {
         if let old { previous[file.path] = old }
         if old != blob { changed.append(file) }
       }
-      let warnings = updateWorkTree(changed, previous: previous)
+      // From the branch's move to the index's write, Ctrl-C and kill wait (CriticalSection).
+      let landed = try CriticalSection.run { () throws(IncidentError) -> [String]? in
+        guard try moveBranch(branch, to: newCommit, from: tip, message: "git-incident: \(pending.message.subject)")
+        else { return nil }
+        return updateWorkTree(changed, previous: previous)
+      }
+      guard let warnings = landed else { continue }
       rememberWritten(pending.files, blobs: blobs, tree: newTree)
       let incident = pending.message.trailers.first { $0.key == "Incident" }.flatMap { IncidentID($0.value) }
       return CommitResult(
@@ -186,22 +190,27 @@ extension IncidentStore {
     }
   }
 
-  /// `error`, or for uncommitted changes that are all the version the tip's parent has, in
-  /// both the index and the work tree (what a write killed after its branch moved leaves), a
+  /// `error`, or, for uncommitted changes that are all what a write killed after its branch
+  /// moved leaves (the last commit changed the file; the index still has the version before
+  /// it, or no entry where the commit added the file; the work tree has either version), a
   /// refusal that says so and how to bring the files up to date.
   func explained(_ error: IncidentError, tip: ObjectID?) -> IncidentError {
     guard case .uncommittedChanges(let paths) = error, let tip,
-      let parent = try? repository.commit(tip).parentIDs.first,
-      let before = try? repository.commit(parent).tree(),
+      let commit = try? repository.commit(tip), let parent = commit.parentIDs.first,
+      let before = try? repository.commit(parent).tree(), let after = try? commit.tree(),
       let index = try? repository.index()
     else { return error }
     for path in paths {
-      guard let old = before.entry(atPath: path)?.id, index.entryID(atPath: path) == old,
-        (try? repository.workingFile(path, holds: old)) == true
+      let old = before.entry(atPath: path)
+      let new = after.entry(atPath: path)
+      guard old?.id != new?.id, index.entryID(atPath: path) == old?.id,
+        old == nil || index.entryMode(atPath: path) == old?.mode,
+        (try? repository.workingFile(path, holds: old?.id)) == true
+          || (try? repository.workingFile(path, holds: new?.id)) == true
       else { return error }
     }
     return .refused(
-      "\(paths.joined(separator: ", ")) still \(paths.count == 1 ? "holds" : "hold") the version before the last commit (\(tip.short(7))) in the index and the work tree, as a write interrupted after its commit leaves them; nothing was changed. `git checkout HEAD -- \(paths.joined(separator: " "))` brings them up to date; then run the command again")
+      "\(paths.joined(separator: ", ")) still \(paths.count == 1 ? "has" : "have") the version before the last commit (\(tip.short(7))) in the index, as a write interrupted after its commit leaves them; nothing was changed. `git checkout HEAD -- \(paths.joined(separator: " "))` brings them up to date; then run the command again")
   }
 
   /// Refuses when any of `paths` differs between the tip's tree and the index or work tree:
@@ -271,7 +280,9 @@ extension IncidentStore {
         }
       }
     } catch {
-      throw .git(error)
+      // A file another process is changing or removing meanwhile (a `git checkout`).
+      throw .refused(
+        "cannot read the work tree's copy of the incident's files (\(error.message)); nothing was changed; run the command again")
     }
     guard !dirty.isEmpty else { return }
     let staged = (try? stagedChanges(paths, against: tree)) ?? []
