@@ -45,7 +45,8 @@ extension IncidentStore {
   /// write blobs, tree and commit objects, refuse if the index has staged changes to those
   /// paths (the objects then stay unreferenced), move the branch with a compare-and-swap on
   /// the old tip (retrying from the top when another writer moved it), then bring the work
-  /// tree's copies and the index entries of the written files up to date. When git config says
+  /// tree's copies and the index entries of the written files up to date, with interrupt
+  /// signals held back from the move to the index's write (``CriticalSection``). When git config says
   /// `commit.gpgsign=true` the commit is signed as git signs it (see ``CommitSigner``); a
   /// signing failure writes nothing.
   ///
@@ -231,8 +232,8 @@ extension IncidentStore {
   /// deleted). Reads no index unless it refuses, so a change can write its objects while the
   /// index is read on the other core (``Repository/prefetchIndex()``).
   ///
-  /// - Throws: ``IncidentError/uncommittedChanges(_:)``, ``IncidentError/refused(_:)`` (lock,
-  ///   symbolic link), or ``IncidentError/git(_:)`` when a file cannot be read.
+  /// - Throws: ``IncidentError/uncommittedChanges(_:)``; ``IncidentError/refused(_:)`` for the
+  ///   lock, a symbolic link, or a file that cannot be read (another process changing it).
   func checkWorkTree(_ paths: [String], against tree: Tree?) throws(IncidentError) {
     guard !repository.isBare, let root = repository.workingDirectory else { return }
     let indexLock = (repository.gitDirectory as NSString).appendingPathComponent("index.lock")
