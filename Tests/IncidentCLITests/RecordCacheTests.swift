@@ -154,6 +154,17 @@ struct RecordCacheEndToEndTests {
     reference = try list(["GIT_INCIDENT_CACHE": "off"])
     #expect(try list() == reference, "after writes")
     #expect(try list() == reference, "after writes, warm")
+    // A role name outside ASCII, by hand: that record is written by JSONEncoder, the list
+    // still comes from the cache.
+    let hand = repo.appendingPathComponent("incidents/\(ids[3].dropFirst(4).prefix(4))/\(ids[3])/incident.yaml")
+    let text = try String(contentsOf: hand, encoding: .utf8)
+    #expect(!text.contains("roles:"))
+    try (text + "roles:\n  équipe: Bo Chen <bo@example.com>\n").write(to: hand, atomically: true, encoding: .utf8)
+    try box.git(["commit", "-qam", "Hand-added role"], in: repo)
+    reference = try list(["GIT_INCIDENT_CACHE": "off"])
+    #expect(reference.contains("\"équipe\" : \"Bo Chen <bo@example.com>\""))
+    #expect(try list() == reference, "non-ASCII role")
+    #expect(try list() == reference, "non-ASCII role, warm")
     let snapshot = cacheDir.appendingPathComponent("cache-v1.bin")
     var written = try Data(contentsOf: snapshot)
     written[written.count / 2] ^= 0x5A

@@ -119,15 +119,9 @@ extension Incident {
   }
 
   /// Writes ``renderedJSONList(_:)`` in pieces of about 64 KiB to `sink`, so a list of any
-  /// length is written with one small buffer.
+  /// length is written with one small buffer. A record with a role name outside ASCII is
+  /// written by JSONEncoder, the others directly.
   public static func writeJSONList(_ incidents: [Incident], to sink: ([UInt8]) -> Void) {
-    // Role names are the only object keys that come from data; JSONEncoder's order for
-    // non-ASCII keys is its own, so such a list is written by JSONEncoder.
-    guard incidents.allSatisfy({ $0.roles.allSatisfy { $0.role.utf8.allSatisfy { $0 < 0x80 } } })
-    else {
-      sink(Array(JSONValue.array(incidents.map { .object($0.json) }).rendered().utf8))
-      return
-    }
     var out: [UInt8] = []
     out.reserveCapacity(80 * 1024)
     out.append(UInt8(ascii: "["))
@@ -187,8 +181,23 @@ extension Incident {
   fileprivate static func appendJSON(_ record: Incident, first: Bool, into out: inout [UInt8]) {
     if !first { out.append(UInt8(ascii: ",")) }
     JSONValue.newline(2, &out)
-    let written = record.writeJSON(indent: 2, into: &out)
-    precondition(written, "role names were checked to be ASCII")
+    record.appendJSON(indent: 2, into: &out)
+  }
+
+  /// The record as JSON at `indent` (the bytes JSONEncoder writes for it there), appended to
+  /// `out`: written directly, or, for a role name outside ASCII (whose place among the keys is
+  /// JSONEncoder's own), by JSONEncoder, its lines indented.
+  func appendJSON(indent: Int, into out: inout [UInt8]) {
+    let start = out.count
+    guard !writeJSON(indent: indent, into: &out) else { return }
+    out.removeSubrange(start...)
+    let rendered = Array(JSONValue.object(json).rendered().utf8.dropLast())  // its final new line
+    let margin = [UInt8](repeating: UInt8(ascii: " "), count: indent)
+    for (i, byte) in rendered.enumerated() {
+      out.append(byte)
+      // Every line one level deeper, but the empty line JSONEncoder writes inside `[]`.
+      if byte == 0x0A, i + 1 < rendered.count, rendered[i + 1] != 0x0A { out.append(contentsOf: margin) }
+    }
   }
 
   private enum Field: CaseIterable {

@@ -55,11 +55,9 @@ final class RecordCache {
     var reportedAt: Date?
     var json: [UInt8]
 
-    /// Nil for a record `list --json` does not write itself (a role name outside ASCII goes
-    /// through JSONEncoder).
-    init?(_ incident: Incident) {
+    init(_ incident: Incident) {
       var out: [UInt8] = []
-      guard incident.writeJSON(indent: 2, into: &out) else { return nil }
+      incident.appendJSON(indent: 2, into: &out)
       id = incident.id.rawValue
       severity = incident.severity
       timesInOrder = incident.times.isInOrder
@@ -196,10 +194,8 @@ final class RecordCache {
 
   /// Adds the `list --json` entry of `incident`, cached under `blob`, if the cache has none.
   func addListEntry(_ incident: Incident, blob: CacheKey) {
-    guard enabled, !contains(.listJSON, blob), CacheCoding.encode(incident) != nil,
-      let entry = ListEntry(incident)
-    else { return }
-    insert(.listJSON, blob, entry.encoded)
+    guard enabled, !contains(.listJSON, blob), CacheCoding.encode(incident) != nil else { return }
+    insert(.listJSON, blob, ListEntry(incident).encoded)
   }
 
   /// The incident of an `incident.yaml` blob as `list --json` writes it, or nil.
@@ -254,7 +250,7 @@ final class RecordCache {
   func add(_ incident: Incident, blob: ObjectID) {
     guard enabled, let payload = CacheCoding.encode(incident) else { return }
     insert(.incident, CacheKey(blob), payload)
-    if let entry = ListEntry(incident) { insert(.listJSON, CacheKey(blob), entry.encoded) }
+    insert(.listJSON, CacheKey(blob), ListEntry(incident).encoded)
   }
 
   func add(_ timeline: Timeline, blob: ObjectID) {
