@@ -356,4 +356,36 @@ struct WorkTreeSafetyTests {
     #expect(try box.git(["status", "--porcelain"], in: repo) == "")
     #expect(!FileManager.default.fileExists(atPath: repo.appendingPathComponent(".git/index.lock").path))
   }
+
+  /// A folder committed where an incident's record file goes: `list` warns naming it, `show`
+  /// refuses naming it (exit 1, not an internal fault).
+  @Test func aFolderInPlaceOfARecordIsNamed() throws {
+    let box = try Sandbox()
+    defer { box.remove() }
+    let repo = box.path("repo")
+    #expect(try box.incident(["init", "-C", repo.path]).status == 0)
+    let id = try box.incident(["declare", "Folder", "--severity", "SEV3"], in: repo).stdout
+      .trimmingCharacters(in: .newlines)
+    let folder = "incidents/\(id.dropFirst(4).prefix(4))/\(id)"
+    let good = try box.git(["rev-parse", "HEAD"], in: repo).trimmingCharacters(in: .newlines)
+    for name in ["incident.yaml", "timeline.yaml"] {
+      let path = repo.appendingPathComponent("\(folder)/\(name)")
+      try FileManager.default.removeItem(at: path)
+      try FileManager.default.createDirectory(at: path, withIntermediateDirectories: true)
+      try "x\n".write(to: path.appendingPathComponent("inside.txt"), atomically: true, encoding: .utf8)
+      try box.git(["add", "-A", folder], in: repo)
+      try box.git(["commit", "-qm", "\(name) as a folder"], in: repo)
+      let show = try box.incident(["show", id], in: repo)
+      #expect(show.status == 1, "\(name): \(show.stderr)")
+      #expect(show.stderr.contains("\(folder)/\(name)") && show.stderr.contains("is a folder, not a file"), "\(show.stderr)")
+      let list = try box.incident(["list", "--json"], in: repo)
+      #expect(list.status != 70, "\(list.stderr)")
+      #expect(!list.stderr.contains("git_blob_lookup"), "\(list.stderr)")
+      if name == "incident.yaml" { #expect(list.stderr.contains(folder), "\(list.stderr)") }
+      try box.git(["rm", "-rq", "\(folder)/\(name)"], in: repo)
+      try box.git(["checkout", "-q", good, "--", "\(folder)/\(name)"], in: repo)
+      try box.git(["commit", "-qm", "\(name) back"], in: repo)
+      #expect(try box.incident(["show", id], in: repo).status == 0)
+    }
+  }
 }

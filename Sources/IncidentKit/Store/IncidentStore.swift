@@ -139,11 +139,21 @@ public final class IncidentStore {
     guard let tree, let entry = tree.entry(atPath: RecordPaths.incident(id)) else {
       throw .notFound(id.rawValue)
     }
+    guard entry.kind == .blob else {
+      throw .invalidRecord(FormatError(
+        file: RecordPaths.incident(id), line: nil, column: nil, field: nil,
+        message: "is a folder, not a file; the incident's record must be a file"))
+    }
     let settings: Settings
     if let known { settings = known } else { settings = try self.settings(in: tree) }
     let incident = try cachedIncident(blob: entry.id, id: id, settings: settings)
     var timeline = Timeline()
     if let t = tree.entry(atPath: RecordPaths.timeline(id)) {
+      guard t.kind == .blob else {
+        throw .invalidRecord(FormatError(
+          file: RecordPaths.timeline(id), line: nil, column: nil, field: nil,
+          message: "is a folder, not a file; the incident's timeline must be a file"))
+      }
       timeline = try cachedTimeline(blob: t.id, id: id)
     }
     defer { recordCache.appendJournal() }

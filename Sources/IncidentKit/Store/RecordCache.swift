@@ -112,8 +112,9 @@ final class RecordCache {
     /// The record blobs of an incident folder's tree; empty when the tree could not be read
     /// (as a path lookup through it would find nothing).
     init(tree: Tree?) {
-      incident = tree?.entry(atPath: "incident.yaml").map { CacheKey($0.id) }
-      timeline = tree?.entry(atPath: "timeline.yaml").map { CacheKey($0.id) }
+      // Files only: a folder by that name holds no record.
+      incident = tree?.entry(atPath: "incident.yaml").flatMap { $0.kind == .blob ? CacheKey($0.id) : nil }
+      timeline = tree?.entry(atPath: "timeline.yaml").flatMap { $0.kind == .blob ? CacheKey($0.id) : nil }
     }
   }
 
