@@ -102,13 +102,6 @@ public final class Index {
     try check(git_index_remove_bypath(pointer, path), "git_index_remove_bypath")
   }
 
-  /// Drops the changes made in memory: reads the index file again.
-  ///
-  /// The corresponding libgit2 function is `git_index_read` (forced).
-  public func reload() throws(GitError) {
-    try check(git_index_read(pointer, 1), "git_index_read")
-  }
-
   /// Reads the index file again if it changed on disk since it was read (another command
   /// staged something), dropping changes made in memory only in that case.
   ///
@@ -177,23 +170,6 @@ public final class Index {
         return
       } catch where error.code == .locked {
         try wait()
-      }
-    }
-  }
-
-  /// ``write()``, waiting up to `seconds` while another process holds `index.lock` (git
-  /// commands hold it for milliseconds), retrying every 20 ms.
-  ///
-  /// - Throws: ``GitError`` `.locked` when the lock is still held after the wait, or what
-  ///   ``write()`` throws.
-  public func write(waitingForLock seconds: Double) throws(GitError) {
-    let deadline = Date().addingTimeInterval(seconds)
-    while true {
-      do {
-        try write()
-        return
-      } catch where error.code == .locked && Date() < deadline {
-        usleep(20_000)
       }
     }
   }
