@@ -139,21 +139,13 @@ public final class IncidentStore {
     guard let tree, let entry = tree.entry(atPath: RecordPaths.incident(id)) else {
       throw .notFound(id.rawValue)
     }
-    guard entry.kind == .blob else {
-      throw .invalidRecord(FormatError(
-        file: RecordPaths.incident(id), line: nil, column: nil, field: nil,
-        message: "is a folder, not a file; the incident's record must be a file"))
-    }
+    try Self.requireFile(entry, RecordPaths.incident(id))
     let settings: Settings
     if let known { settings = known } else { settings = try self.settings(in: tree) }
     let incident = try cachedIncident(blob: entry.id, id: id, settings: settings)
     var timeline = Timeline()
     if let t = tree.entry(atPath: RecordPaths.timeline(id)) {
-      guard t.kind == .blob else {
-        throw .invalidRecord(FormatError(
-          file: RecordPaths.timeline(id), line: nil, column: nil, field: nil,
-          message: "is a folder, not a file; the incident's timeline must be a file"))
-      }
+      try Self.requireFile(t, RecordPaths.timeline(id))
       timeline = try cachedTimeline(blob: t.id, id: id)
     }
     defer { recordCache.appendJournal() }
@@ -164,6 +156,14 @@ public final class IncidentStore {
     return IncidentRecord(
       incident: incident, timeline: timeline, postmortemStatus: postmortemStatus,
       actions: try actions(id, in: tree), tasks: try tasks(id, in: tree))
+  }
+
+  /// Refuses a tree entry at a record's `path` that is not a file (a folder committed there).
+  static func requireFile(_ entry: Tree.Entry, _ path: String) throws(IncidentError) {
+    guard entry.kind == .blob else {
+      throw .invalidRecord(FormatError(
+        file: path, line: nil, column: nil, field: nil, message: "is a folder, not a file; a record must be a file"))
+    }
   }
 
   func incident(blob id: ObjectID, id incidentID: IncidentID, settings: Settings) throws(IncidentError)
@@ -297,7 +297,7 @@ public final class IncidentStore {
   /// Every incident of `tree` as `list --json` writes it, in its order (newest declaration
   /// first, ties by ID, as ``IncidentFilter/apply(_:)`` orders), from the cache alone: no
   /// record is decoded or encoded. Nil as soon as one incident is not in the cache as such
-  /// (not seen yet, damaged, a record the list writes through JSONEncoder) or would not pass
+  /// (not seen yet, damaged, a record with keys the tool does not know) or would not pass
   /// the checks ``incidents(in:listEntries:)`` makes on a cached record; the caller then reads
   /// them all that way, with `listEntries`, so the next call finds them.
   ///
@@ -322,14 +322,12 @@ public final class IncidentStore {
       else { return nil }
       entries.append(entry)
     }
-    // Listed by ID ascending; the list's order is newest declaration first, ties by ID
-    // descending.
-    let order = entries.indices.sorted { a, b in
-      let x = entries[a].reportedAt ?? .distantPast
-      let y = entries[b].reportedAt ?? .distantPast
-      return x != y ? x > y : a > b
-    }
-    return order.map { entries[$0].json }
+    // The order of ``IncidentFilter/apply(_:)``: newest declaration first, ties by ID
+    // descending (the listing is by ID ascending, so by index). Only the times are compared
+    // (comparing through the entries would copy them): 48 ms against 78 ms for the warm list.
+    let times = entries.map { $0.reportedAt ?? .distantPast }
+    return times.indices.sorted { a, b in times[a] != times[b] ? times[a] > times[b] : a > b }
+      .map { entries[$0].json }
   }
 
   /// Which `incident.yaml` and `timeline.yaml` blobs an incident folder's tree holds.
